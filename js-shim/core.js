@@ -1,0 +1,212 @@
+// The WASM core behind a small JS object: instantiate from a compiled
+// WebAssembly.Module (Workers forbid compiling at run time), move bytes in and
+// out (js-shim/envelope layout, src/http/envelope.cpp is the other half), and
+// re-create the instance after a trap. It makes no session or page decisions.
+import { platformImports, wasiImports } from './platform.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export const LOAD_OK = 0;
+export const LOAD_MISSING = 1;
+export const LOAD_FAILED = 2;
+export const OP = { KV_GET: 1, KV_PUT: 2, KV_DELETE: 3, D1_QUERY: 4 };
+
+export class Core {
+  constructor(module, { log = console } = {}) {
+    this.module = module;
+    this.log = log;
+    this.instance = null;
+    this.envJson = null;
+    this.configError = null;
+    this.instantiations = 0;
+  }
+
+  // Per-isolate: instantiate and configure once; again only after a trap.
+  ensure(envJson) {
+    if (this.instance && this.envJson === envJson) return;
+    let memory = null;
+    const getMemory = () => memory;
+    const instance = new WebAssembly.Instance(this.module, {
+      ll: platformImports(getMemory),
+      wasi_snapshot_preview1: wasiImports(getMemory, (text) => this.log.error(text)),
+      env: { emscripten_notify_memory_growth() {} },
+    });
+    memory = instance.exports.memory;
+    instance.exports._initialize();
+    this.instance = instance;
+    this.instantiations++;
+    this.envJson = envJson;
+    const status = this.call('ll_configure', encoder.encode(envJson));
+    this.configError = status === 0 ? null : decoder.decode(this.output());
+    if (this.configError) this.log.error(this.configError);
+  }
+
+  // Runs one export with `input` copied into the module. The input is freed
+  // only after a normal return: after a trap the instance is thrown away,
+  // memory and all, and calling into it again could trap once more.
+  call(name, input) {
+    const ex = this.instance.exports;
+    const ptr = ex.ll_alloc(input.length);
+    new Uint8Array(ex.memory.buffer, ptr, input.length).set(input);
+    const status = ex[name](ptr, input.length);
+    ex.ll_free(ptr);
+    return status;
+  }
+
+  output() {
+    const ex = this.instance.exports;
+    // Re-read the buffer: memory growth during the call detaches old views.
+    return new Uint8Array(ex.memory.buffer, ex.ll_output_ptr(), ex.ll_output_len()).slice();
+  }
+
+  // Wraps one step; a trap discards the instance so the next request starts clean.
+  guarded(fn) {
+    try {
+      return fn();
+    } catch (err) {
+      this.instance = null;
+      throw new CoreTrap(err);
+    }
+  }
+
+  plan(requestBytes) {
+    return this.guarded(() => {
+      this.call('ll_plan', requestBytes);
+      return decodePlan(this.output());
+    });
+  }
+
+  handle(requestBytes) {
+    return this.guarded(() => {
+      this.call('ll_handle', requestBytes);
+      return decodeResponse(this.output());
+    });
+  }
+
+  errorPage(status) {
+    return this.guarded(() => {
+      this.instance.exports.ll_error_page(status);
+      return decodeResponse(this.output());
+    });
+  }
+}
+
+export class CoreTrap extends Error {
+  constructor(cause) {
+    super(`WASM core trapped: ${cause && cause.message}`);
+    this.name = 'CoreTrap';
+    this.cause = cause;
+  }
+}
+
+class Writer {
+  constructor() {
+    this.chunks = [];
+    this.length = 0;
+  }
+  u8(v) {
+    this.push(Uint8Array.of(v));
+  }
+  u32(v) {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v, true);
+    this.push(b);
+  }
+  f64(v) {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v, true);
+    this.push(b);
+  }
+  bytes(b) {
+    this.u32(b.length);
+    this.push(b);
+  }
+  str(s) {
+    this.bytes(encoder.encode(s));
+  }
+  push(b) {
+    this.chunks.push(b);
+    this.length += b.length;
+  }
+  finish() {
+    const out = new Uint8Array(this.length);
+    let off = 0;
+    for (const c of this.chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  }
+}
+
+// request: {method, target, headers: [[name, value]...], now (seconds), entropy: Uint8Array}
+// loaded: [{status, value}] in the order the plan asked for them.
+export function encodeInput(request, loaded = []) {
+  const w = new Writer();
+  w.u32(1);
+  w.str(request.method);
+  w.str(request.target);
+  w.u32(request.headers.length);
+  for (const [name, value] of request.headers) {
+    w.str(name);
+    w.str(value);
+  }
+  w.f64(request.now);
+  w.bytes(request.entropy);
+  w.u32(loaded.length);
+  for (const l of loaded) {
+    w.u8(l.status);
+    w.str(l.value ?? '');
+  }
+  return w.finish();
+}
+
+class Reader {
+  constructor(bytes) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = 0;
+  }
+  u8() {
+    return this.view.getUint8(this.pos++);
+  }
+  u32() {
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  raw() {
+    const n = this.u32();
+    const b = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+  str() {
+    return decoder.decode(this.raw());
+  }
+}
+
+function readOps(r) {
+  const ops = [];
+  for (let n = r.u32(); n > 0; n--) {
+    ops.push({ kind: r.u8(), binding: r.str(), key: r.str(), value: r.str(), ttl: r.u32() });
+  }
+  return ops;
+}
+
+export function decodePlan(bytes) {
+  return readOps(new Reader(bytes));
+}
+
+export function decodeResponse(bytes) {
+  const r = new Reader(bytes);
+  const status = r.u32();
+  const headers = [];
+  for (let n = r.u32(); n > 0; n--) headers.push([r.str(), r.str()]);
+  const body = r.raw().slice();
+  const effects = readOps(r);
+  const logs = [];
+  for (let n = r.u32(); n > 0; n--) logs.push({ level: r.u8(), message: r.str() });
+  return { status, headers, body, effects, logs };
+}

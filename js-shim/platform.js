@@ -1,0 +1,73 @@
+// Platform services the WASM core imports (module "ll"): node:crypto and
+// node:zlib, synchronous in Node and in workerd with nodejs_compat. Keys are
+// registered once per instance, so each request's HMAC reuses a KeyObject.
+import { createHash, createHmac, createSecretKey } from 'node:crypto';
+import { deflateSync, inflateSync } from 'node:zlib';
+
+export function platformImports(getMemory) {
+  const keys = [];
+  const bytes = (ptr, len) => new Uint8Array(getMemory().buffer, ptr, len);
+  return {
+    sha256(ptr, len, out) {
+      bytes(out, 32).set(createHash('sha256').update(bytes(ptr, len)).digest());
+    },
+    hmac_key(ptr, len) {
+      keys.push(createSecretKey(Buffer.from(bytes(ptr, len))));
+      return keys.length - 1;
+    },
+    hmac_sha256(key, ptr, len, out) {
+      bytes(out, 32).set(createHmac('sha256', keys[key]).update(bytes(ptr, len)).digest());
+    },
+    deflate(ptr, len, out, cap) {
+      const result = deflateSync(bytes(ptr, len));
+      if (result.length > cap) return -2;
+      bytes(out, result.length).set(result);
+      return result.length;
+    },
+    inflate(ptr, len, out, cap) {
+      let result;
+      try {
+        result = inflateSync(bytes(ptr, len), { maxOutputLength: Math.max(cap, 1) });
+      } catch (err) {
+        return err && (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) ? -2 : -1;
+      }
+      if (result.length > cap) return -2;
+      bytes(out, result.length).set(result);
+      return result.length;
+    },
+  };
+}
+
+// The few WASI calls libc can make. The core never does I/O; these exist so
+// that abort messages reach the log and exit becomes a catchable error.
+export class ModuleExit extends Error {
+  constructor(code) {
+    super(`WASM module exited with code ${code}`);
+    this.name = 'ModuleExit';
+  }
+}
+
+export function wasiImports(getMemory, log) {
+  const ENOSYS = 52;
+  return {
+    fd_write(fd, iovs, iovsLen, nwritten) {
+      const view = new DataView(getMemory().buffer);
+      let text = '';
+      let total = 0;
+      for (let i = 0; i < iovsLen; i++) {
+        const ptr = view.getUint32(iovs + i * 8, true);
+        const len = view.getUint32(iovs + i * 8 + 4, true);
+        text += new TextDecoder().decode(new Uint8Array(getMemory().buffer, ptr, len));
+        total += len;
+      }
+      view.setUint32(nwritten, total, true);
+      if (text.trim()) log(text.trimEnd());
+      return 0;
+    },
+    fd_close: () => ENOSYS,
+    fd_seek: () => ENOSYS,
+    proc_exit(code) {
+      throw new ModuleExit(code);
+    },
+  };
+}

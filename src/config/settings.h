@@ -1,0 +1,49 @@
+#pragma once
+// Django's session settings, read from the Worker's environment with Django's
+// names and defaults. Parsed once per isolate; a value that cannot be parsed is
+// an error naming the setting, never a silent default.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/cookie.h"
+#include "util/pyjson.h"
+
+namespace config {
+
+enum class Engine { signed_cookies, cache, db, cached_db };
+const char* engine_name(Engine e);
+
+struct Settings {
+  std::string secret_key;
+  std::vector<std::string> secret_key_fallbacks;
+  Engine engine = Engine::db;
+  std::string cookie_name = "sessionid";
+  int64_t cookie_age = 1209600;
+  std::optional<std::string> cookie_domain;
+  std::string cookie_path = "/";
+  bool cookie_secure = false;
+  bool cookie_httponly = true;
+  cookie::SameSite cookie_samesite = cookie::SameSite::lax;
+  bool save_every_request = false;
+  bool expire_at_browser_close = false;
+  bool debug = false;
+};
+
+struct Error {
+  std::string setting;
+  std::string message;  // never contains the value of a secret
+  std::string to_string() const { return setting + ": " + message; }
+};
+
+struct Parsed {
+  std::optional<Settings> settings;
+  Error error;
+};
+
+// env: a JSON object of the Worker's plain variables and secrets (strings,
+// or booleans/numbers from wrangler.toml [vars]).
+Parsed parse(const pyjson::Json& env);
+
+}  // namespace config

@@ -1,0 +1,146 @@
+#include "http/cookie.h"
+
+#include <cstdio>
+
+namespace cookie {
+namespace {
+
+std::string_view strip(std::string_view s) {
+  // Python's str.strip() with no argument strips ASCII whitespace (and more,
+  // but only ASCII can appear in a header that reached us intact).
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool is_octal(char c) { return c >= '0' && c <= '7'; }
+
+}  // namespace
+
+std::string unquote(std::string_view s) {
+  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return std::string(s);
+  s = s.substr(1, s.size() - 2);
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 >= s.size()) {
+      out += s[i];
+      continue;
+    }
+    if (i + 3 < s.size() + 0 && is_octal(s[i + 1]) && is_octal(s[i + 2]) && is_octal(s[i + 3]) &&
+        s[i + 1] <= '3') {
+      out += static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += s[i + 1];
+      ++i;
+    }
+  }
+  return out;
+}
+
+Lookup find(std::string_view header, std::string_view name, const Limits& limits) {
+  Lookup result;
+  if (header.size() > limits.max_header_bytes) {
+    result.over_limit = true;
+    return result;
+  }
+  size_t count = 0;
+  while (true) {
+    size_t semi = header.find(';');
+    std::string_view chunk = header.substr(0, semi);
+    if (++count > limits.max_cookies) {
+      result.over_limit = true;
+      result.value.reset();
+      return result;
+    }
+    size_t eq = chunk.find('=');
+    std::string_view key = eq == std::string_view::npos ? std::string_view() : chunk.substr(0, eq);
+    std::string_view val = eq == std::string_view::npos ? chunk : chunk.substr(eq + 1);
+    key = strip(key);
+    val = strip(val);
+    if ((!key.empty() || !val.empty()) && key == name) result.value = unquote(val);
+    if (semi == std::string_view::npos) break;
+    header.remove_prefix(semi + 1);
+  }
+  return result;
+}
+
+std::string http_date(int64_t t) {
+  static constexpr const char* days[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int64_t day_number = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+  int64_t secs = t - day_number * 86400;
+  // Howard Hinnant's civil_from_days.
+  int64_t z = day_number + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  int64_t weekday = ((day_number % 7) + 7) % 7;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", days[weekday], static_cast<int>(d),
+                months[m - 1], static_cast<long long>(y), static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+  return buf;
+}
+
+std::string format(const SetCookie& c) {
+  std::string out;
+  out.reserve(c.name.size() + c.value.size() + 128);
+  out += c.name;
+  out += '=';
+  out += c.value.empty() ? "\"\"" : c.value;
+  if (c.domain) out.append("; Domain=").append(*c.domain);
+  if (c.expires) out.append("; expires=").append(*c.expires);
+  if (c.http_only) out += "; HttpOnly";
+  if (c.max_age) out.append("; Max-Age=").append(std::to_string(*c.max_age));
+  out.append("; Path=").append(c.path);
+  switch (c.same_site) {
+    case SameSite::unset: break;
+    case SameSite::lax: out += "; SameSite=Lax"; break;
+    case SameSite::strict: out += "; SameSite=Strict"; break;
+    case SameSite::none: out += "; SameSite=None"; break;
+  }
+  if (c.secure) out += "; Secure";
+  return out;
+}
+
+std::optional<SizeProblem> check_browser_limits(const SetCookie& c) {
+  SizeProblem p;
+  p.name_value_bytes = c.name.size() + (c.value.empty() ? 2 : c.value.size());
+  if (c.domain) p.largest_attribute_bytes = c.domain->size();
+  if (c.path.size() > p.largest_attribute_bytes) p.largest_attribute_bytes = c.path.size();
+  if (p.name_value_bytes > 4096 || p.largest_attribute_bytes > 1024) return p;
+  return std::nullopt;
+}
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c >= 0x7F) return false;
+    switch (c) {
+      case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':':
+      case '\\': case '"': case '/': case '[': case ']': case '?': case '=': case '{': case '}':
+        return false;
+      default: break;
+    }
+  }
+  return true;
+}
+
+bool is_cookie_octets(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x21 || c > 0x7E || c == '"' || c == ',' || c == ';' || c == '\\') return false;
+  }
+  return true;
+}
+
+}  // namespace cookie

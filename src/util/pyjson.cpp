@@ -1,0 +1,214 @@
+#include "util/pyjson.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace pyjson {
+namespace {
+
+void append_u16(std::string& out, unsigned cp) {
+  static constexpr char digits[] = "0123456789abcdef";
+  out += "\\u";
+  out += digits[(cp >> 12) & 15];
+  out += digits[(cp >> 8) & 15];
+  out += digits[(cp >> 4) & 15];
+  out += digits[cp & 15];
+}
+
+// Decodes one UTF-8 sequence; invalid bytes become U+FFFD so hostile strings
+// set by application code still serialize to valid JSON.
+unsigned next_codepoint(std::string_view s, size_t& i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned c = b(i);
+  if (c < 0x80) { ++i; return c; }
+  int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+  if (len == 0 || c > 0xF4 || i + len > s.size()) { ++i; return 0xFFFD; }
+  unsigned cp = c & (0x3F >> (len - 1));
+  for (int k = 1; k < len; ++k) {
+    unsigned cc = b(i + k);
+    if ((cc & 0xC0) != 0x80) { ++i; return 0xFFFD; }
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  static constexpr unsigned min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) { ++i; return 0xFFFD; }
+  i += len;
+  return cp;
+}
+
+void dump_string(std::string_view s, std::string& out) {
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    unsigned cp = next_codepoint(s, i);
+    switch (cp) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (cp >= 0x10000) {
+          cp -= 0x10000;
+          append_u16(out, 0xD800 | (cp >> 10));
+          append_u16(out, 0xDC00 | (cp & 0x3FF));
+        } else {
+          append_u16(out, cp);
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+std::string float_repr(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
+  // Shortest round-trip digits (the first precision that reads back exactly;
+  // printf rounds correctly, so it is also the closest such string), then
+  // Python's layout: scientific when the decimal exponent is < -4 or >= 16,
+  // else positional with at least ".0". Emscripten's libc++ has no
+  // floating-point std::to_chars, so this uses printf/strtod everywhere.
+  char buf[40];
+  for (int precision = 0; precision < 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*e", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  std::string_view sci(buf);
+  bool negative = sci[0] == '-';
+  if (negative) sci.remove_prefix(1);
+  size_t epos = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, epos))
+    if (c != '.') digits += c;
+  int exp10 = std::atoi(std::string(sci.substr(epos + 1)).c_str());
+  std::string out = negative ? "-" : "";
+  if (exp10 < -4 || exp10 >= 16) {
+    out += digits[0];
+    if (digits.size() > 1) {
+      out += '.';
+      out += digits.substr(1);
+    }
+    char e[16];
+    std::snprintf(e, sizeof e, "e%c%02d", exp10 < 0 ? '-' : '+', std::abs(exp10));
+    out += e;
+  } else if (exp10 < 0) {
+    out += "0.";
+    out.append(static_cast<size_t>(-exp10 - 1), '0');
+    out += digits;
+  } else {
+    size_t int_len = static_cast<size_t>(exp10) + 1;
+    if (digits.size() <= int_len) {
+      out += digits;
+      out.append(int_len - digits.size(), '0');
+      out += ".0";
+    } else {
+      out += digits.substr(0, int_len);
+      out += '.';
+      out += digits.substr(int_len);
+    }
+  }
+  return out;
+}
+
+void dump_to(const Json& v, std::string& out) {
+  switch (v.type()) {
+    case Json::value_t::null: out += "null"; break;
+    case Json::value_t::boolean: out += *v.get_ptr<const bool*>() ? "true" : "false"; break;
+    case Json::value_t::number_integer: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, *v.get_ptr<const int64_t*>());
+      out.append(buf, r.ptr);
+      break;
+    }
+    case Json::value_t::number_unsigned: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, *v.get_ptr<const uint64_t*>());
+      out.append(buf, r.ptr);
+      break;
+    }
+    case Json::value_t::number_float: out += float_repr(*v.get_ptr<const double*>()); break;
+    case Json::value_t::string: dump_string(*v.get_ptr<const std::string*>(), out); break;
+    case Json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : *v.get_ptr<const Json::array_t*>()) {
+        if (!first) out += ',';
+        first = false;
+        dump_to(item, out);
+      }
+      out += ']';
+      break;
+    }
+    case Json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : *v.get_ptr<const Json::object_t*>()) {
+        if (!first) out += ',';
+        first = false;
+        dump_string(key, out);
+        out += ':';
+        dump_to(item, out);
+      }
+      out += '}';
+      break;
+    }
+    case Json::value_t::binary:
+    case Json::value_t::discarded: out += "null"; break;
+  }
+}
+
+std::string dumps(const Json& value) {
+  std::string out;
+  dump_to(value, out);
+  return out;
+}
+
+std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
+  // Depth is checked before parsing: nlohmann recurses per level, and a
+  // hostile payload of 100k '[' would exhaust the WASM stack.
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  bool high_bytes = false;
+  for (unsigned char c : bytes) {
+    if (c >= 0x80) high_bytes = true;
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return std::nullopt;
+    } else if (c == ']' || c == '}') --depth;
+  }
+  std::string utf8;
+  if (high_bytes) {  // latin-1 → UTF-8, exactly what bytes.decode("latin-1") means
+    utf8.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+      if (c < 0x80) utf8 += static_cast<char>(c);
+      else {
+        utf8 += static_cast<char>(0xC0 | (c >> 6));
+        utf8 += static_cast<char>(0x80 | (c & 0x3F));
+      }
+    }
+    bytes = utf8;
+  }
+  Json parsed = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (parsed.is_discarded()) return std::nullopt;
+  return parsed;
+}
+
+}  // namespace pyjson

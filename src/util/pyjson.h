@@ -1,0 +1,25 @@
+#pragma once
+// JSON exactly as Django's JSONSerializer writes it:
+// json.dumps(obj, separators=(",", ":")) with Python's defaults, i.e.
+// ensure_ascii (non-ASCII as lowercase \uXXXX, surrogate pairs above the BMP),
+// insertion order, float repr, and NaN/Infinity as bare tokens.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pyjson {
+
+using Json = nlohmann::ordered_json;
+
+std::string dumps(const Json& value);
+void dump_to(const Json& value, std::string& out);
+
+// Parses bytes the way Django does: json.loads(data.decode("latin-1")).
+// Never throws; nullopt on any syntax error or nesting deeper than max_depth.
+std::optional<Json> loads_latin1(std::string_view bytes, int max_depth = 64);
+
+// Python's repr(float).
+std::string float_repr(double value);
+
+}  // namespace pyjson

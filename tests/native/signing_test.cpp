@@ -1,0 +1,165 @@
+#include <doctest/doctest.h>
+
+#include "signing/signing.h"
+#include "util/encoding.h"
+
+using signing::TimestampSigner;
+using Json = pyjson::Json;
+
+namespace {
+constexpr const char* kSecret = "django-insecure-example-key";
+constexpr const char* kCookieSalt = "django.contrib.sessions.backends.signed_cookies";
+constexpr int64_t kNow = 1700000000;
+}  // namespace
+
+TEST_CASE("base62 matches Django's b62_encode") {
+  CHECK(enc::b62_encode(0) == "0");
+  CHECK(enc::b62_encode(1) == "1");
+  CHECK(enc::b62_encode(61) == "z");
+  CHECK(enc::b62_encode(62) == "10");
+  CHECK(enc::b62_encode(123456789) == "8M0kX");
+  CHECK(enc::b62_encode(1234567890) == "1LY7VK");
+  CHECK(enc::b62_encode(1700000000) == "1r31eq");
+  CHECK(enc::b62_encode(-62) == "-10");
+  for (int64_t v = -100; v < 100; ++v) CHECK(enc::b62_decode(enc::b62_encode(v)) == v);
+  CHECK(enc::b62_decode(enc::b62_encode(10000000000LL)) == 10000000000LL);
+  CHECK(enc::b62_decode(enc::b62_encode(-10000000000LL)) == -10000000000LL);
+}
+
+TEST_CASE("base62 rejects what is not a number") {
+  CHECK_FALSE(enc::b62_decode(""));
+  CHECK_FALSE(enc::b62_decode("-"));
+  CHECK_FALSE(enc::b62_decode("1r3!eq"));
+  CHECK_FALSE(enc::b62_decode("zzzzzzzzzzzz"));  // overflow
+}
+
+TEST_CASE("base64url round-trips and rejects non-canonical text") {
+  CHECK(enc::b64url_encode("{\"num_visits\":1}") == "eyJudW1fdmlzaXRzIjoxfQ");
+  CHECK(enc::b64url_decode("eyJudW1fdmlzaXRzIjoxfQ") == std::string("{\"num_visits\":1}"));
+  for (int n = 0; n < 20; ++n) {
+    std::string bytes;
+    for (int i = 0; i < n; ++i) bytes += static_cast<char>(i * 37 + 250);
+    CHECK(enc::b64url_decode(enc::b64url_encode(bytes)) == bytes);
+  }
+  CHECK_FALSE(enc::b64url_decode("e30="));    // padding is never emitted
+  CHECK_FALSE(enc::b64url_decode("e3+0"));    // standard alphabet
+  CHECK_FALSE(enc::b64url_decode("e"));       // impossible length
+  CHECK_FALSE(enc::b64url_decode("e31"));     // non-zero trailing bits
+}
+
+TEST_CASE("signing vectors from django-sessions.md 1.3 are byte-exact") {
+  TimestampSigner s(kCookieSalt, kSecret, {});
+  CHECK(s.sign_object(Json{{"num_visits", 1}}, kNow) ==
+        "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:1PPFpxns0uWboT8URB5Awk7AokgXsYeDvo5PZT3NI44");
+  CHECK(s.sign_object(Json{{"num_visits", 2}}, kNow) ==
+        "eyJudW1fdmlzaXRzIjoyfQ:1r31eq:VNSj-TaXzsLMC6ar5t-I0D3Xms-NaGtH-bxvYbGWoJc");
+  CHECK(s.sign_object(Json::object(), kNow) == "e30:1r31eq:vYaji0ex_e36_GQ8RO9ZyhNopZ0Nc_3LG5UbPS9QWRc");
+  CHECK(s.sign_object(Json{{"a", 1}}, kNow) == "eyJhIjoxfQ:1r31eq:uxJ5c__IqrwBg-sUrvR-SfcsoQbOOR0CszRjiUVVOtk");
+  Json compressible = Json::object();
+  compressible["num_visits"] = 3;
+  compressible["note"] = std::string(120, 'x');
+  CHECK(s.sign_object(compressible, kNow) ==
+        ".eJyrVsorzY0vyyzOLClWsjLWUcrLL0lVslKqGCCgVAsA-pdA3w:1r31eq:BjAHSVK3SU9Ot6jqvyoJfrTOZw0qF_NMZ3TwuAMEGdg");
+}
+
+TEST_CASE("server-side encode() uses the SessionStore salt") {
+  TimestampSigner s("django.contrib.sessions.SessionStore", kSecret, {});
+  CHECK(s.sign_object(Json{{"num_visits", 1}}, kNow) ==
+        "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:_-PedWzrjsUyTsFgvXE1qqSpi5bYcTGwiV8pxU77Pl8");
+}
+
+TEST_CASE("Django's own signer vectors") {
+  CHECK(TimestampSigner("django.core.signing.Signer", "predictable-secret", {}).signature("foo") == "jZQoX_FtSO70jX9HLRGg2A_2s4kdDBxz1QoO_OpEQb0");
+  // tests/signing: Signer(key=b"\xe7").sign("foo"), default salt "django.core.signing.Signer"
+  TimestampSigner nonascii("django.core.signing.Signer", "\xe7", {});
+  CHECK(nonascii.signature("foo") == "EE4qGC5MEKyQG5msxYA0sBohAxLC0BJf8uRhemh0BGU");
+}
+
+TEST_CASE("unsign accepts valid tokens and reports the data") {
+  TimestampSigner s(kCookieSalt, kSecret, {});
+  auto r = s.unsign_object("eyJudW1fdmlzaXRzIjoxfQ:1r31eq:1PPFpxns0uWboT8URB5Awk7AokgXsYeDvo5PZT3NI44", kNow, 1209600);
+  REQUIRE(r.ok());
+  CHECK(r.value->object == Json{{"num_visits", 1}});
+  CHECK(r.value->timestamp == kNow);
+  CHECK_FALSE(r.value->used_fallback_key);
+  auto c = s.unsign_object(
+      ".eJyrVsorzY0vyyzOLClWsjLWUcrLL0lVslKqGCCgVAsA-pdA3w:1r31eq:BjAHSVK3SU9Ot6jqvyoJfrTOZw0qF_NMZ3TwuAMEGdg", kNow,
+      1209600);
+  REQUIRE(c.ok());
+  CHECK(*c.value->object["note"].get_ptr<const std::string*>() == std::string(120, 'x'));
+}
+
+TEST_CASE("max_age boundary: age == max_age passes, one second more fails") {
+  TimestampSigner s(kCookieSalt, kSecret, {});
+  const char* token = "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:1PPFpxns0uWboT8URB5Awk7AokgXsYeDvo5PZT3NI44";
+  CHECK(s.unsign_object(token, kNow + 1209600, 1209600).ok());
+  auto late = s.unsign_object(token, kNow + 1209601, 1209600);
+  CHECK_FALSE(late.ok());
+  CHECK(late.error == signing::Error::expired);
+}
+
+TEST_CASE("timestamps far in the future are rejected, small skew is accepted") {
+  TimestampSigner s(kCookieSalt, kSecret, {});
+  const char* token = "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:1PPFpxns0uWboT8URB5Awk7AokgXsYeDvo5PZT3NI44";
+  CHECK(s.unsign_object(token, kNow - 60, 1209600).ok());
+  auto r = s.unsign_object(token, kNow - 3600, 1209600);
+  CHECK_FALSE(r.ok());
+  CHECK(r.error == signing::Error::from_the_future);
+}
+
+TEST_CASE("tampered tokens fail the signature check") {
+  TimestampSigner s(kCookieSalt, kSecret, {});
+  std::string good = "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:1PPFpxns0uWboT8URB5Awk7AokgXsYeDvo5PZT3NI44";
+  std::string upper = good;
+  for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  std::string changed = good;
+  changed[0] = 'f';
+  std::string no_colon = good;
+  no_colon.erase(no_colon.find(':'), 1);
+  for (const std::string& bad : {upper, good + "a", changed, no_colon, std::string("eyJudW1fdmlzaXRzIjoxfQ:1r31eq:"),
+                                 std::string(":::"), std::string("")}) {
+    CAPTURE(bad);
+    CHECK_FALSE(s.unsign_object(bad, kNow, 1209600).ok());
+  }
+  // A token for another salt (server-side encode()) is not a cookie.
+  CHECK(s.unsign_object("eyJudW1fdmlzaXRzIjoxfQ:1r31eq:_-PedWzrjsUyTsFgvXE1qqSpi5bYcTGwiV8pxU77Pl8", kNow, 1209600)
+            .error == signing::Error::bad_signature);
+  // SHA-1 signatures (Django <= 3.0) are not accepted.
+  CHECK_FALSE(s.unsign_object("eyJudW1fdmlzaXRzIjoxfQ:1r31eq:lBT4vucu0UYBuZUdbHwpqr6ngo4", kNow, 1209600).ok());
+}
+
+TEST_CASE("fallback keys verify, the current key signs") {
+  TimestampSigner rotated(kCookieSalt, "new-key", {"old-key"});
+  auto r = rotated.unsign_object("eyJudW1fdmlzaXRzIjo1fQ:1r31eq:n8hZNrb1gbvkjhBDtGiM8MGVpavP21Lau4eiJMnJhWo", kNow,
+                                 1209600);
+  REQUIRE(r.ok());
+  CHECK(r.value->used_fallback_key);
+  CHECK(r.value->object == Json{{"num_visits", 5}});
+  std::string resigned = rotated.sign_object(r.value->object, kNow);
+  TimestampSigner only_new(kCookieSalt, "new-key", {});
+  CHECK(only_new.unsign_object(resigned, kNow, 1209600).ok());
+  TimestampSigner no_fallbacks(kCookieSalt, "new-key", {});
+  CHECK_FALSE(no_fallbacks
+                  .unsign_object("eyJudW1fdmlzaXRzIjo1fQ:1r31eq:n8hZNrb1gbvkjhBDtGiM8MGVpavP21Lau4eiJMnJhWo", kNow,
+                                 1209600)
+                  .ok());
+}
+
+TEST_CASE("validly signed but hostile payloads load as errors, not crashes") {
+  TimestampSigner s(kCookieSalt, kSecret, {}, signing::Limits{1024, 300});
+  // Signed garbage: a correct signature over bytes that are not JSON.
+  std::string not_json = enc::b64url_encode("invalid data") + ":1r31eq";
+  CHECK(s.unsign_object(not_json + ":" + s.signature(not_json), kNow, 1209600).error == signing::Error::not_json);
+  // A JSON array is not a session.
+  std::string array = enc::b64url_encode("[1,2]") + ":1r31eq";
+  CHECK(s.unsign_object(array + ":" + s.signature(array), kNow, 1209600).error == signing::Error::not_json);
+  // Deep nesting is refused before parsing.
+  std::string deep = enc::b64url_encode(std::string(500, '[') + std::string(500, ']')) + ":1r31eq";
+  CHECK(s.unsign_object(deep + ":" + s.signature(deep), kNow, 1209600).error == signing::Error::not_json);
+  // A zip bomb under a valid signature stops at the cap.
+  Json big = Json::object();
+  big["x"] = std::string(100000, 'a');
+  std::string bomb = s.sign_object(big, kNow);
+  CHECK(bomb.size() < 1024);
+  CHECK(s.unsign_object(bomb, kNow, 1209600).error == signing::Error::too_large);
+}

@@ -1,0 +1,10 @@
+// The Worker entry: the compiled core module plus the shim. wrangler.toml's
+// [build] command produces build/worker/core.wasm (see scripts/build-wasm).
+import wasmModule from '../build/worker/core.wasm';
+import { createWorker } from '../js-shim/worker.js';
+
+const worker = createWorker(wasmModule);
+
+export default {
+  fetch: (request, env, ctx) => worker.fetch(request, env, ctx),
+};
