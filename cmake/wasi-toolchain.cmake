@@ -1,5 +1,6 @@
 # WASI toolchain: an official wasi-sdk when WASI_SDK_PREFIX is set (environment
 # or cache), otherwise Debian's clang + lld + wasi-libc + libc++-dev-wasm32.
+list(APPEND CMAKE_MODULE_PATH "${CMAKE_CURRENT_LIST_DIR}")
 set(CMAKE_SYSTEM_NAME WASI)
 set(CMAKE_SYSTEM_VERSION 1)
 set(CMAKE_SYSTEM_PROCESSOR wasm32)

@@ -27,7 +27,7 @@ function requestInput(request, entropyBytes) {
   };
 }
 
-async function runLoad(env, op) {
+async function runLoad(env, op, log) {
   const binding = env[op.binding];
   try {
     if (!binding) throw new Error(`binding ${op.binding} is not configured`);
@@ -41,7 +41,7 @@ async function runLoad(env, op) {
     }
     throw new Error(`unknown load kind ${op.kind}`);
   } catch (err) {
-    console.error(`load from ${op.binding} failed: ${err && err.message}`);
+    log.error(`load from ${op.binding} failed: ${err && err.message}`);
     return { status: LOAD_FAILED, value: String((err && err.message) || err) };
   }
 }
@@ -55,10 +55,10 @@ async function runEffect(env, op) {
   throw new Error(`unknown effect kind ${op.kind}`);
 }
 
-function toResponse(method, answer) {
+function toResponse(method, answer, log) {
   const headers = new Headers();
   for (const [name, value] of answer.headers) headers.append(name, value);
-  for (const log of answer.logs) console[LOG_LEVELS[log.level] || 'log'](log.message);
+  for (const entry of answer.logs) log[LOG_LEVELS[entry.level] || 'log'](entry.message);
   const noBody = method === 'HEAD' || answer.status === 204 || answer.status === 304;
   return new Response(noBody ? null : answer.body, { status: answer.status, headers });
 }
@@ -67,7 +67,8 @@ const LAST_RESORT = () =>
   new Response('Internal Server Error\n', { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
 
 export function createWorker(wasmModule, options = {}) {
-  const core = new Core(wasmModule, options);
+  const log = options.log || console;
+  const core = new Core(wasmModule, { log });
   const entropyBytes = 48;
 
   async function fetch(request, env) {
@@ -76,18 +77,18 @@ export function createWorker(wasmModule, options = {}) {
       core.ensure(envJson(env));
       const req = requestInput(request, entropyBytes);
       const plan = core.plan(encodeInput(req));
-      const loaded = plan.length ? await Promise.all(plan.map((op) => runLoad(env, op))) : [];
+      const loaded = plan.length ? await Promise.all(plan.map((op) => runLoad(env, op, log))) : [];
       input = encodeInput(req, loaded);
       const answer = core.handle(input);
       for (const op of answer.effects) await runEffect(env, op);
-      return toResponse(request.method, answer);
+      return toResponse(request.method, answer, log);
     } catch (err) {
-      console.error(err instanceof CoreTrap ? `${err.message}; re-creating the instance` : err);
+      log.error(err instanceof CoreTrap ? `${err.message}; re-creating the instance` : err);
       try {
         core.ensure(envJson(env));
-        return toResponse(request.method, core.errorPage(500));
+        return toResponse(request.method, core.errorPage(500), log);
       } catch (again) {
-        console.error('error page failed too:', again);
+        log.error('error page failed too:', again);
         return LAST_RESORT();
       }
     }

@@ -1,0 +1,27 @@
+// A trap inside the module (unreachable, abort, out of memory) answers 500
+// with the core's error page, the shim re-creates the instance, and the next
+// request succeeds. Uses the test-only build with LL_TRAP_HOOKS.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_ENV, TRAP_MODULE, cookieValue, recordingConsole, visit, workerFor } from './helpers.js';
+
+for (const kind of ['unreachable', 'abort', 'oom']) {
+  test(`after a ${kind} trap the next request succeeds on a fresh instance`, async () => {
+    const log = recordingConsole();
+    const worker = workerFor(TRAP_MODULE, { log });
+    const first = await visit(worker, BASE_ENV);
+    assert.equal(first.visits, 1);
+    const cookie = `sessionid=${cookieValue(first.setCookie)}`;
+
+    const trapped = await visit(worker, BASE_ENV, { cookie, headers: { 'x-test-trap': kind } });
+    assert.equal(trapped.status, 500);
+    assert.match(trapped.body, /Server Error \(500\)/);
+    assert.equal(trapped.setCookie, null, 'nothing is saved for the failed request');
+    assert.ok(log.lines.some((l) => l.level === 'error' && /trapped/.test(l.text)));
+
+    const after = await visit(worker, BASE_ENV, { cookie });
+    assert.equal(after.status, 200);
+    assert.equal(after.visits, 2, 'the session from before the trap continues');
+    assert.equal(worker.core.instantiations, 2);
+  });
+}
