@@ -16,8 +16,8 @@ ctest --preset native
 
 echo "== WASM builds (WASI, Emscripten, and the test-only trap build)"
 scripts/build-wasm.sh
-[ -f build/wasm-wasi-traps/CMakeCache.txt ] || cmake --preset wasm-wasi-traps >/dev/null
-cmake --build --preset wasm-wasi-traps >/dev/null
+[ -f build/wasm-wasi-test/CMakeCache.txt ] || cmake --preset wasm-wasi-test >/dev/null
+cmake --build --preset wasm-wasi-test >/dev/null
 
 echo "== Node suite"
 node --test --test-concurrency=1 tests/node/

@@ -4,6 +4,9 @@
 #include <limits>
 
 #include "app/pages.h"
+#ifdef LL_TEST_VIEWS
+#include "app/test_views.h"
+#endif
 #include "catalog/catalog.h"
 #include "http/cookie.h"
 #include "session/middleware.h"
@@ -56,6 +59,21 @@ int64_t visits_so_far(const session::Json& v) {
 
 }  // namespace
 
+namespace {
+
+App::View index_view(session::Session& s, const http::Request&) {
+  int64_t visits = visits_so_far(s.get("num_visits", 0));
+  if (visits < std::numeric_limits<int64_t>::max()) ++visits;
+  s.set("num_visits", visits);
+  return {200, [visits](const middleware::Outcome& outcome) {
+            pages::IndexContext ctx{catalog::sample_counts(), visits,
+                                    outcome.action == middleware::CookieAction::too_large};
+            return pages::index(ctx);
+          }};
+}
+
+}  // namespace
+
 http::Response error_response(int status) { return html(status, pages::error(status)); }
 
 App::App(config::Settings settings)
@@ -97,43 +115,44 @@ http::Response App::handle(const http::Request& req, const std::vector<http::Loa
       r.add_header("Allow", "GET, HEAD");
       return r;
     }
-    http::Response r = index(req);
+    http::Response r = with_session(req, index_view);
     if (req.method == "HEAD") r.body.clear();
     return r;
   }
+#ifdef LL_TEST_VIEWS
+  if (path == "/__test__/session") return with_session(req, test_views::session_script);
+#endif
   return error_response(404);
 }
 
-http::Response App::index(const http::Request& req) const {
+http::Response App::with_session(const http::Request& req, const ViewFn& view) const {
   session::SignedCookieStore store(cookie_signer_);
   std::optional<std::string> cookie_value;
-  bool cookie_over_limit = false;
+  std::vector<http::Log> logs;
   if (const std::string* header = req.header("cookie")) {
     cookie::Lookup found = cookie::find(*header, settings_.cookie_name);
     cookie_value = std::move(found.value);
-    cookie_over_limit = found.over_limit;
+    if (found.over_limit)
+      logs.push_back({http::LogLevel::warning, "Cookie header over the size or count limit; starting a fresh session"});
   }
   session::Policy policy{settings_.cookie_age, settings_.expire_at_browser_close};
   session::Session s(store, cookie_value, policy, req.now);
 
-  int64_t visits = visits_so_far(s.get("num_visits", 0));
-  if (visits < std::numeric_limits<int64_t>::max()) ++visits;
-  s.set("num_visits", visits);
+  View v = view(s, req);
 
-  http::Response r;
-  std::vector<http::Log> logs;
-  if (cookie_over_limit)
-    logs.push_back({http::LogLevel::warning, "Cookie header over the size or count limit; starting a fresh session"});
   if (store.load_error)
     logs.push_back({http::LogLevel::info, std::string("session cookie rejected: ") + signing::describe(*store.load_error)});
   if (store.load_expired_reason) logs.push_back({http::LogLevel::info, *store.load_expired_reason});
 
-  middleware::Outcome outcome = middleware::process_response(s, cookie_value.has_value(), 200, settings_);
+  middleware::Outcome outcome = middleware::process_response(s, cookie_value.has_value(), v.status, settings_);
+  http::Response r;
   if (outcome.update_error) {
     r = error_response(400);
   } else {
-    pages::IndexContext ctx{catalog::sample_counts(), visits, outcome.action == middleware::CookieAction::too_large};
-    r = html(200, pages::index(ctx));
+    r.status = v.status;
+    r.add_header("Content-Type", v.content_type);
+    add_security_headers(r);
+    r.body = v.render(outcome);
   }
   if (outcome.set_cookie) r.add_header("Set-Cookie", *outcome.set_cookie);
   if (outcome.vary_cookie) r.add_header("Vary", "Cookie");
@@ -141,5 +160,6 @@ http::Response App::index(const http::Request& req) const {
   r.logs = std::move(logs);
   return r;
 }
+
 
 }  // namespace app

@@ -2,6 +2,7 @@
 // The site: routing, the catalog home view, and the session middleware around
 // it. A pure function of (request, loaded state): plan() names what must be
 // loaded, handle() returns the response and the storage effects.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,8 @@
 
 #include "config/settings.h"
 #include "http/message.h"
+#include "session/middleware.h"
+#include "session/session.h"
 #include "signing/signing.h"
 
 namespace app {
@@ -21,6 +24,16 @@ struct Limits {
 
 class App {
  public:
+  // What a view returns: its status, and a renderer that runs after the
+  // session middleware decided, so the page can say when a session could not
+  // be saved (the cookie would have been too large).
+  struct View {
+    int status = 200;
+    std::function<std::string(const middleware::Outcome&)> render;
+    std::string content_type = "text/html; charset=utf-8";
+  };
+  using ViewFn = std::function<View(session::Session&, const http::Request&)>;
+
   // Parses the environment and does all per-isolate work (key derivation).
   static std::unique_ptr<App> create(const pyjson::Json& env, config::Error* error);
 
@@ -31,7 +44,8 @@ class App {
 
  private:
   explicit App(config::Settings settings);
-  http::Response index(const http::Request& request) const;
+
+  http::Response with_session(const http::Request& request, const ViewFn& view) const;
 
   config::Settings settings_;
   signing::TimestampSigner cookie_signer_;

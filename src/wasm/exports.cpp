@@ -52,7 +52,7 @@ LL_EXPORT(ll_plan) int ll_plan(const char* data, size_t len) {
   return 0;
 }
 
-#ifdef LL_TRAP_HOOKS
+#ifdef LL_TEST_HOOKS
 namespace {
 // Test-only: a request header that makes the module fail the way real bugs
 // would, so the shim's recovery can be tested (never compiled into releases).
@@ -82,7 +82,7 @@ LL_EXPORT(ll_handle) int ll_handle(const char* data, size_t len) {
     r.logs.push_back({http::LogLevel::error, g_config_error.empty() ? "not configured" : g_config_error});
     return emit(r);
   }
-#ifdef LL_TRAP_HOOKS
+#ifdef LL_TEST_HOOKS
   if (const std::string* kind = input->request.header("x-test-trap")) trap_now(*kind);
 #endif
   return emit(g_app->handle(input->request, input->loaded));

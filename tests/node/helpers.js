@@ -10,7 +10,7 @@ export const MODULES = {
   wasi: join(ROOT, 'build/wasm-wasi/src/core.wasm'),
   emscripten: join(ROOT, 'build/wasm-emscripten/src/core.wasm'),
 };
-export const TRAP_MODULE = join(ROOT, 'build/wasm-wasi-traps/src/core.wasm');
+export const TEST_MODULE = join(ROOT, 'build/wasm-wasi-test/src/core.wasm');
 export const SECRET = 'django-insecure-example-key';
 export const BASE_ENV = Object.freeze({
   SECRET_KEY: SECRET,

@@ -1,14 +1,14 @@
 // A trap inside the module (unreachable, abort, out of memory) answers 500
 // with the core's error page, the shim re-creates the instance, and the next
-// request succeeds. Uses the test-only build with LL_TRAP_HOOKS.
+// request succeeds. Uses the test-only build with LL_TEST_HOOKS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_ENV, TRAP_MODULE, cookieValue, recordingConsole, visit, workerFor } from './helpers.js';
+import { BASE_ENV, TEST_MODULE, cookieValue, recordingConsole, visit, workerFor } from './helpers.js';
 
 for (const kind of ['unreachable', 'abort', 'oom']) {
   test(`after a ${kind} trap the next request succeeds on a fresh instance`, async () => {
     const log = recordingConsole();
-    const worker = workerFor(TRAP_MODULE, { log });
+    const worker = workerFor(TEST_MODULE, { log });
     const first = await visit(worker, BASE_ENV);
     assert.equal(first.visits, 1);
     const cookie = `sessionid=${cookieValue(first.setCookie)}`;

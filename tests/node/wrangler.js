@@ -18,14 +18,15 @@ export function freePort() {
   });
 }
 
-export async function startWranglerDev({ vars = {}, args = [], timeoutMs = 90_000 } = {}) {
+// config: a wrangler.toml path relative to the repository (default: the real one).
+export async function startWranglerDev({ vars = {}, args = [], config, timeoutMs = 90_000 } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'll-wrangler-'));
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'),
     ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-     '--persist-to', state, '--log-level', 'warn', ...varArgs, ...args],
+     '--persist-to', state, '--log-level', 'warn', ...(config ? ['--config', join(ROOT, config)] : []), ...varArgs, ...args],
     { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' } });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
