@@ -11,6 +11,7 @@ export const LOAD_OK = 0;
 export const LOAD_MISSING = 1;
 export const LOAD_FAILED = 2;
 export const OP = { KV_GET: 1, KV_PUT: 2, KV_DELETE: 3, D1_QUERY: 4 };
+export const FLAG = { MUST_CHANGE: 1, BEST_EFFORT: 2 };
 
 export class Core {
   constructor(module, { log = console } = {}) {
@@ -84,6 +85,20 @@ export class Core {
     });
   }
 
+  effectFailure(kind) {
+    return this.guarded(() => {
+      this.instance.exports.ll_effect_failure(kind);
+      return decodeResponse(this.output());
+    });
+  }
+
+  scheduled(now) {
+    return this.guarded(() => {
+      this.instance.exports.ll_scheduled(now);
+      return decodeResponse(this.output());
+    });
+  }
+
   errorPage(status) {
     return this.guarded(() => {
       this.instance.exports.ll_error_page(status);
@@ -141,7 +156,7 @@ class Writer {
 }
 
 // request: {method, target, headers: [[name, value]...], now (seconds), entropy: Uint8Array}
-// loaded: [{status, value}] in the order the plan asked for them.
+// loaded: [{op, status, value}]: the answers to the plan's loads so far.
 export function encodeInput(request, loaded = []) {
   const w = new Writer();
   w.u32(1);
@@ -156,6 +171,9 @@ export function encodeInput(request, loaded = []) {
   w.bytes(request.entropy);
   w.u32(loaded.length);
   for (const l of loaded) {
+    w.u8(l.op.kind);
+    w.str(l.op.binding);
+    w.str(l.op.key);
     w.u8(l.status);
     w.str(l.value ?? '');
   }
@@ -190,7 +208,7 @@ class Reader {
 function readOps(r) {
   const ops = [];
   for (let n = r.u32(); n > 0; n--) {
-    ops.push({ kind: r.u8(), binding: r.str(), key: r.str(), value: r.str(), ttl: r.u32() });
+    ops.push({ kind: r.u8(), binding: r.str(), key: r.str(), value: r.str(), ttl: r.u32(), flags: r.u8() });
   }
   return ops;
 }

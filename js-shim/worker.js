@@ -1,7 +1,7 @@
 // The Worker-facing half of the shim: turns a fetch event into the core's
 // input, performs the loads the core plans and the effects it returns against
 // the Worker's bindings (KV, D1), and turns the core's answer into a Response.
-import { Core, CoreTrap, encodeInput, LOAD_FAILED, LOAD_MISSING, LOAD_OK, OP } from './core.js';
+import { Core, CoreTrap, encodeInput, FLAG, LOAD_FAILED, LOAD_MISSING, LOAD_OK, OP } from './core.js';
 
 const LOG_LEVELS = ['log', 'warn', 'error'];
 
@@ -27,32 +27,108 @@ function requestInput(request, entropyBytes) {
   };
 }
 
-async function runLoad(env, op, log) {
-  const binding = env[op.binding];
-  try {
-    if (!binding) throw new Error(`binding ${op.binding} is not configured`);
-    if (op.kind === OP.KV_GET) {
+// One plan round: KV gets run concurrently; D1 queries on one binding go in
+// one batch (one round trip, one snapshot). A failure is reported to the
+// core as a failed load, never as "missing".
+async function runLoads(env, ops, log) {
+  const results = new Array(ops.length);
+  const d1 = new Map();
+  await Promise.all(ops.map(async (op, i) => {
+    const binding = env[op.binding];
+    if (op.kind === OP.D1_QUERY && binding) {
+      if (!d1.has(op.binding)) d1.set(op.binding, []);
+      d1.get(op.binding).push(i);
+      return;
+    }
+    try {
+      if (!binding) throw new Error(`binding ${op.binding} is not configured`);
+      if (op.kind !== OP.KV_GET) throw new Error(`unknown load kind ${op.kind}`);
       const value = await binding.get(op.key);
-      return value === null ? { status: LOAD_MISSING, value: '' } : { status: LOAD_OK, value };
+      results[i] = value === null ? { op, status: LOAD_MISSING, value: '' } : { op, status: LOAD_OK, value };
+    } catch (err) {
+      log.error(`load from ${op.binding} failed: ${err && err.message}`);
+      results[i] = { op, status: LOAD_FAILED, value: '' };
     }
-    if (op.kind === OP.D1_QUERY) {
-      const result = await binding.prepare(op.key).bind(...JSON.parse(op.value || '[]')).all();
-      return { status: LOAD_OK, value: JSON.stringify(result.results ?? []) };
+  }));
+  for (const [name, indexes] of d1) {
+    try {
+      const db = env[name];
+      const answers = await db.batch(indexes.map((i) => db.prepare(ops[i].key).bind(...JSON.parse(ops[i].value || '[]'))));
+      indexes.forEach((i, k) => { results[i] = { op: ops[i], status: LOAD_OK, value: JSON.stringify(answers[k].results ?? []) }; });
+    } catch (err) {
+      log.error(`D1 batch on ${name} failed: ${err && err.message}`);
+      for (const i of indexes) results[i] = { op: ops[i], status: LOAD_FAILED, value: '' };
     }
-    throw new Error(`unknown load kind ${op.kind}`);
-  } catch (err) {
-    log.error(`load from ${op.binding} failed: ${err && err.message}`);
-    return { status: LOAD_FAILED, value: String((err && err.message) || err) };
+  }
+  return results;
+}
+
+const MAX_PLAN_ROUNDS = 4;
+// KV allows one write per second to a key and answers faster ones with 429:
+// retry within the request's budget before giving up with a 503.
+const KV_RETRY_DELAYS_MS = [300, 700, 1100];
+
+class EffectFailed extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind; // 1: a store failed, 2: the session vanished (UpdateError)
   }
 }
 
-async function runEffect(env, op) {
-  const binding = env[op.binding];
-  if (!binding) throw new Error(`binding ${op.binding} is not configured`);
-  if (op.kind === OP.KV_PUT) return binding.put(op.key, op.value, op.ttl ? { expirationTtl: op.ttl } : undefined);
-  if (op.kind === OP.KV_DELETE) return binding.delete(op.key);
-  if (op.kind === OP.D1_QUERY) return binding.prepare(op.key).bind(...JSON.parse(op.value || '[]')).run();
-  throw new Error(`unknown effect kind ${op.kind}`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const isRateLimited = (err) => /\b429\b|too many requests/i.test(String(err && err.message));
+
+async function kvWrite(binding, op) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (op.kind === OP.KV_DELETE) return await binding.delete(op.key);
+      return await binding.put(op.key, op.value, op.ttl ? { expirationTtl: op.ttl } : undefined);
+    } catch (err) {
+      if (!isRateLimited(err) || attempt >= KV_RETRY_DELAYS_MS.length) throw err;
+      await sleep(KV_RETRY_DELAYS_MS[attempt]);
+    }
+  }
+}
+
+// Effects run in order: D1 statements for one binding as one batch (a
+// transaction), then KV writes. must_change and best_effort come from the core.
+async function runEffects(env, effects, log) {
+  const d1 = effects.filter((op) => op.kind === OP.D1_QUERY);
+  const kv = effects.filter((op) => op.kind !== OP.D1_QUERY);
+  const bindings = [...new Set(d1.map((op) => op.binding))];
+  for (const name of bindings) {
+    const db = env[name];
+    const ops = d1.filter((op) => op.binding === name);
+    let answers;
+    try {
+      if (!db) throw new Error(`binding ${name} is not configured`);
+      answers = await db.batch(ops.map((op) => db.prepare(op.key).bind(...JSON.parse(op.value || '[]'))));
+    } catch (err) {
+      throw new EffectFailed(1, `D1 write on ${name} failed: ${err && err.message}`);
+    }
+    ops.forEach((op, i) => {
+      if ((op.flags & FLAG.MUST_CHANGE) && !(answers[i]?.meta?.changes > 0)) {
+        throw new EffectFailed(2, 'session row vanished before the update');
+      }
+    });
+  }
+  for (const op of kv) {
+    const binding = env[op.binding];
+    try {
+      if (!binding) throw new Error(`binding ${op.binding} is not configured`);
+      if ((op.flags & FLAG.MUST_CHANGE) && (await binding.get(op.key)) === null) {
+        throw new EffectFailed(2, 'session record vanished before the update');
+      }
+      await kvWrite(binding, op);
+    } catch (err) {
+      if (err instanceof EffectFailed) throw err;
+      if (op.flags & FLAG.BEST_EFFORT) {
+        log.error(`Error saving to cache (${op.binding}): ${err && err.message}`);
+        continue;
+      }
+      throw new EffectFailed(1, `KV write on ${op.binding} failed: ${err && err.message}`);
+    }
+  }
 }
 
 function toResponse(method, answer, log) {
@@ -72,15 +148,23 @@ export function createWorker(wasmModule, options = {}) {
   const entropyBytes = 48;
 
   async function fetch(request, env) {
-    let input;
     try {
       core.ensure(envJson(env));
       const req = requestInput(request, entropyBytes);
-      const plan = core.plan(encodeInput(req));
-      const loaded = plan.length ? await Promise.all(plan.map((op) => runLoad(env, op, log))) : [];
-      input = encodeInput(req, loaded);
-      const answer = core.handle(input);
-      for (const op of answer.effects) await runEffect(env, op);
+      const loaded = [];
+      for (let round = 0; round < MAX_PLAN_ROUNDS; round++) {
+        const ops = core.plan(encodeInput(req, loaded));
+        if (!ops.length) break;
+        loaded.push(...(await runLoads(env, ops, log)));
+      }
+      const answer = core.handle(encodeInput(req, loaded));
+      try {
+        await runEffects(env, answer.effects, log);
+      } catch (err) {
+        if (!(err instanceof EffectFailed)) throw err;
+        log.error(err.message);
+        return toResponse(request.method, core.effectFailure(err.kind), log);
+      }
       return toResponse(request.method, answer, log);
     } catch (err) {
       log.error(err instanceof CoreTrap ? `${err.message}; re-creating the instance` : err);
@@ -94,5 +178,13 @@ export function createWorker(wasmModule, options = {}) {
     }
   }
 
-  return { fetch, core };
+  // The Cron Trigger: Django's clearsessions for the database engines.
+  async function scheduled(controller, env) {
+    core.ensure(envJson(env));
+    const answer = core.scheduled(Date.now() / 1000);
+    for (const entry of answer.logs) log[LOG_LEVELS[entry.level] || 'log'](entry.message);
+    await runEffects(env, answer.effects, log);
+  }
+
+  return { fetch, scheduled, core };
 }

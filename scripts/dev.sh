@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --no-test-deps
 scripts/build-wasm.sh
+npx wrangler d1 migrations apply DB --local >/dev/null
 exec npx wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}" "$@"

@@ -7,4 +7,5 @@ const worker = createWorker(wasmModule);
 
 export default {
   fetch: (request, env, ctx) => worker.fetch(request, env, ctx),
+  scheduled: (controller, env, ctx) => worker.scheduled(controller, env, ctx),
 };

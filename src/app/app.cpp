@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "http/cookie.h"
 #include "session/middleware.h"
+#include "session/server_store.h"
 #include "session/signed_cookies.h"
 
 namespace app {
@@ -76,9 +77,28 @@ App::View index_view(session::Session& s, const http::Request&) {
 
 http::Response error_response(int status) { return html(status, pages::error(status)); }
 
+http::Response effect_failure_response(EffectFailure failure) {
+  if (failure == EffectFailure::session_interrupted) {
+    // Django's SessionInterrupted: the session was deleted (e.g. a logout in
+    // a concurrent request) before this request could save it.
+    http::Response r = error_response(400);
+    r.logs.push_back({http::LogLevel::warning,
+                      "SessionInterrupted: The request's session was deleted before the request completed. The user "
+                      "may have logged out in a concurrent request, for example."});
+    return r;
+  }
+  http::Response r = error_response(503);
+  r.add_header("Retry-After", "1");
+  r.add_header("Cache-Control", "no-store");
+  r.logs.push_back({http::LogLevel::error, "session store write failed; nothing was saved"});
+  return r;
+}
+
 App::App(config::Settings settings)
     : settings_(std::move(settings)),
-      cookie_signer_(session::kSignedCookiesSalt, settings_.secret_key, settings_.secret_key_fallbacks) {}
+      cookie_signer_(session::kSignedCookiesSalt, settings_.secret_key, settings_.secret_key_fallbacks),
+      store_encoder_(session::kStoreSalt, settings_.secret_key, settings_.secret_key_fallbacks,
+                     signing::Limits{1024 * 1024, 300}) {}
 
 std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error) {
   config::Parsed parsed = config::parse(env);
@@ -86,16 +106,43 @@ std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error) 
     if (error) *error = parsed.error;
     return nullptr;
   }
-  if (parsed.settings->engine != config::Engine::signed_cookies) {
-    if (error) *error = {"SESSION_ENGINE", std::string("engine '") + config::engine_name(parsed.settings->engine) + "' is not available yet; use django.contrib.sessions.backends.signed_cookies"};
-    return nullptr;
-  }
   return std::unique_ptr<App>(new App(std::move(*parsed.settings)));
 }
 
-std::vector<http::Op> App::plan(const http::Request&) const { return {}; }
+bool App::uses_session(const http::Request& req) const {
+  std::string_view path = req.path();
+  if (path == "/catalog/") return req.method == "GET" || req.method == "HEAD";
+#ifdef LL_TEST_VIEWS
+  if (path == "/__test__/session") return true;
+#endif
+  return false;
+}
 
-http::Response App::handle(const http::Request& req, const std::vector<http::Loaded>&) const {
+std::optional<std::string> App::session_cookie(const http::Request& req, std::vector<http::Log>* logs) const {
+  const std::string* header = req.header("cookie");
+  if (!header) return std::nullopt;
+  cookie::Lookup found = cookie::find(*header, settings_.cookie_name);
+  if (found.over_limit && logs)
+    logs->push_back({http::LogLevel::warning, "Cookie header over the size or count limit; starting a fresh session"});
+  return std::move(found.value);
+}
+
+std::vector<http::Op> App::plan(const http::Request& req, const std::vector<http::Loaded>& loaded) const {
+  if (!uses_session(req)) return {};
+  return session::plan_load(settings_.engine, session_cookie(req, nullptr), loaded, req.now);
+}
+
+http::Response App::scheduled(double now) const {
+  http::Response r;
+  r.status = 200;
+  if (settings_.engine == config::Engine::db || settings_.engine == config::Engine::cached_db) {
+    r.effects.push_back(session::clear_expired_op(now));
+    r.logs.push_back({http::LogLevel::info, "clearsessions: deleting expired django_session rows"});
+  }
+  return r;
+}
+
+http::Response App::handle(const http::Request& req, const std::vector<http::Loaded>& loaded) const {
   if (req.target.size() > limits_.max_target_bytes) return error_response(414);
   size_t header_bytes = 0;
   for (const auto& [k, v] : req.headers) header_bytes += k.size() + v.size() + 4;
@@ -115,34 +162,42 @@ http::Response App::handle(const http::Request& req, const std::vector<http::Loa
       r.add_header("Allow", "GET, HEAD");
       return r;
     }
-    http::Response r = with_session(req, index_view);
+    http::Response r = with_session(req, loaded, index_view);
     if (req.method == "HEAD") r.body.clear();
     return r;
   }
 #ifdef LL_TEST_VIEWS
-  if (path == "/__test__/session") return with_session(req, test_views::session_script);
+  if (path == "/__test__/session") return with_session(req, loaded, test_views::session_script);
 #endif
   return error_response(404);
 }
 
-http::Response App::with_session(const http::Request& req, const ViewFn& view) const {
-  session::SignedCookieStore store(cookie_signer_);
-  std::optional<std::string> cookie_value;
+http::Response App::with_session(const http::Request& req, const std::vector<http::Loaded>& loaded,
+                                 const ViewFn& view) const {
   std::vector<http::Log> logs;
-  if (const std::string* header = req.header("cookie")) {
-    cookie::Lookup found = cookie::find(*header, settings_.cookie_name);
-    cookie_value = std::move(found.value);
-    if (found.over_limit)
-      logs.push_back({http::LogLevel::warning, "Cookie header over the size or count limit; starting a fresh session"});
-  }
+  std::optional<std::string> cookie_value = session_cookie(req, &logs);
   session::Policy policy{settings_.cookie_age, settings_.expire_at_browser_close};
-  session::Session s(store, cookie_value, policy, req.now);
+
+  std::optional<session::SignedCookieStore> cookie_store;
+  std::optional<session::ServerStore> server_store;
+  session::Store* store;
+  if (settings_.engine == config::Engine::signed_cookies) store = &cookie_store.emplace(cookie_signer_);
+  else store = &server_store.emplace(settings_.engine, store_encoder_, loaded, req.entropy);
+  session::Session s(*store, cookie_value, policy, req.now);
 
   View v = view(s, req);
 
-  if (store.load_error)
-    logs.push_back({http::LogLevel::info, std::string("session cookie rejected: ") + signing::describe(*store.load_error)});
-  if (store.load_expired_reason) logs.push_back({http::LogLevel::info, *store.load_expired_reason});
+  if (server_store && server_store->unavailable) {
+    // A failed read is not "no session": answering as if it were would
+    // overwrite the visitor's data with an empty one. Write nothing.
+    http::Response r = effect_failure_response(EffectFailure::store_unavailable);
+    r.logs = {{http::LogLevel::error, "session store read failed; answering 503 without writing"}};
+    return r;
+  }
+  if (cookie_store && cookie_store->load_error)
+    logs.push_back({http::LogLevel::info, std::string("session cookie rejected: ") + signing::describe(*cookie_store->load_error)});
+  if (cookie_store && cookie_store->load_expired_reason) logs.push_back({http::LogLevel::info, *cookie_store->load_expired_reason});
+  if (server_store && server_store->corrupt) logs.push_back({http::LogLevel::warning, *server_store->corrupt});
 
   middleware::Outcome outcome = middleware::process_response(s, cookie_value.has_value(), v.status, settings_);
   http::Response r;
@@ -157,9 +212,11 @@ http::Response App::with_session(const http::Request& req, const ViewFn& view) c
   if (outcome.set_cookie) r.add_header("Set-Cookie", *outcome.set_cookie);
   if (outcome.vary_cookie) r.add_header("Vary", "Cookie");
   if (outcome.error_log) logs.push_back({http::LogLevel::error, *outcome.error_log});
+  // Writes the view made (create, delete) stand whatever the status, as in
+  // Django; the middleware above skipped its save for a 5xx.
+  if (server_store) r.effects = server_store->effects();
   r.logs = std::move(logs);
   return r;
 }
-
 
 }  // namespace app

@@ -37,23 +37,35 @@ class App {
   // Parses the environment and does all per-isolate work (key derivation).
   static std::unique_ptr<App> create(const pyjson::Json& env, config::Error* error);
 
-  std::vector<http::Op> plan(const http::Request& request) const;
+  // What to load before handle(), given what is loaded so far; empty when
+  // done. The shim calls it until it returns nothing (at most a few rounds).
+  std::vector<http::Op> plan(const http::Request& request, const std::vector<http::Loaded>& loaded) const;
   http::Response handle(const http::Request& request, const std::vector<http::Loaded>& loaded) const;
+  // The cron trigger: clearsessions for engines with a database.
+  http::Response scheduled(double now) const;
 
   const config::Settings& settings() const { return settings_; }
 
  private:
   explicit App(config::Settings settings);
 
-  http::Response with_session(const http::Request& request, const ViewFn& view) const;
+  http::Response with_session(const http::Request& request, const std::vector<http::Loaded>& loaded,
+                              const ViewFn& view) const;
+  std::optional<std::string> session_cookie(const http::Request& request, std::vector<http::Log>* logs) const;
+  bool uses_session(const http::Request& request) const;
 
   config::Settings settings_;
   signing::TimestampSigner cookie_signer_;
+  signing::TimestampSigner store_encoder_;  // SessionBase.encode() for KV/D1 records
   Limits limits_;
 };
 
 // A page for when the core cannot answer normally (configuration error,
 // malformed envelope, a trap the shim recovered from).
 http::Response error_response(int status);
+
+// What the shim reports when performing a response's effects failed.
+enum class EffectFailure { store_unavailable = 1, session_interrupted = 2 };
+http::Response effect_failure_response(EffectFailure failure);
 
 }  // namespace app

@@ -66,8 +66,11 @@ std::optional<Input> decode_input(std::string_view bytes) {
   if (!r.f64(in.request.now) || !r.str(in.request.entropy) || !r.u32(n) || n > 64) return std::nullopt;
   in.loaded.resize(n);
   for (auto& l : in.loaded) {
-    uint8_t status;
-    if (!r.u8(status) || status > 2 || !r.str(l.value)) return std::nullopt;
+    uint8_t kind, status;
+    if (!r.u8(kind) || kind < 1 || kind > 4 || !r.str(l.binding) || !r.str(l.key) || !r.u8(status) || status > 2 ||
+        !r.str(l.value))
+      return std::nullopt;
+    l.kind = static_cast<http::OpKind>(kind);
     l.status = static_cast<http::LoadStatus>(status);
   }
   if (!r.done()) return std::nullopt;
@@ -83,6 +86,7 @@ void put_ops(std::string& out, const std::vector<http::Op>& ops) {
     put_str(out, op.key);
     put_str(out, op.value);
     put_u32(out, static_cast<uint32_t>(op.ttl));
+    out += static_cast<char>(op.flags);
   }
 }
 }  // namespace

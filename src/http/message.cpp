@@ -35,6 +35,12 @@ void Response::add_header(std::string name, std::string value) {
   headers.emplace_back(std::move(name), std::move(value));
 }
 
+const Loaded* find_loaded(const std::vector<Loaded>& loaded, std::string_view binding, std::string_view key) {
+  for (const auto& l : loaded)
+    if (l.binding == binding && l.key == key) return &l;
+  return nullptr;
+}
+
 const char* reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";

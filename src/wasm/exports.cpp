@@ -48,7 +48,7 @@ LL_EXPORT(ll_plan) int ll_plan(const char* data, size_t len) {
     g_output = envelope::encode_plan({});
     return input ? 0 : 1;
   }
-  g_output = envelope::encode_plan(g_app->plan(input->request));
+  g_output = envelope::encode_plan(g_app->plan(input->request, input->loaded));
   return 0;
 }
 
@@ -89,3 +89,20 @@ LL_EXPORT(ll_handle) int ll_handle(const char* data, size_t len) {
 }
 
 LL_EXPORT(ll_error_page) int ll_error_page(int status) { return emit(app::error_response(status)); }
+
+// The shim could not perform a response's effects: 1 = a store failed (503),
+// 2 = a must_change write found its record gone (400, SessionInterrupted).
+LL_EXPORT(ll_effect_failure) int ll_effect_failure(int kind) {
+  return emit(app::effect_failure_response(kind == 2 ? app::EffectFailure::session_interrupted
+                                                     : app::EffectFailure::store_unavailable));
+}
+
+// The cron trigger; output is a response envelope whose effects the shim runs.
+LL_EXPORT(ll_scheduled) int ll_scheduled(double now) {
+  if (!g_app) {
+    http::Response r = app::error_response(500);
+    r.logs.push_back({http::LogLevel::error, g_config_error.empty() ? "not configured" : g_config_error});
+    return emit(r);
+  }
+  return emit(g_app->scheduled(now));
+}

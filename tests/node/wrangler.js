@@ -19,14 +19,29 @@ export function freePort() {
 }
 
 // config: a wrangler.toml path relative to the repository (default: the real one).
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' } });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed:\n${out}`))));
+  });
+}
+
 export async function startWranglerDev({ vars = {}, args = [], config, timeoutMs = 90_000 } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'll-wrangler-'));
+  const configArgs = config ? ['--config', join(ROOT, config)] : [];
+  // D1 tables come from the migrations, as for a user: apply them to this
+  // server's own state folder first.
+  await run(join(ROOT, 'node_modules/.bin/wrangler'),
+    ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state, ...configArgs]);
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'),
     ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-     '--persist-to', state, '--log-level', 'warn', ...(config ? ['--config', join(ROOT, config)] : []), ...varArgs, ...args],
+     '--persist-to', state, '--log-level', 'warn', ...configArgs, ...varArgs, ...args],
     { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' } });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });

@@ -1,0 +1,74 @@
+// Django template engine (Django 3.2 semantics) for locallibrary-edge.
+//
+// Templates are parsed once into a node tree (add), cross-checked (link) and
+// then rendered many times against a JSON context (render). The output is
+// byte-for-byte what Django's DjangoTemplates backend produces for the same
+// template and context, within the limits documented in
+// src/template/README.md. No exceptions are thrown: failures are Error values.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tmpl {
+
+using Json = nlohmann::ordered_json;
+
+struct Error {
+  std::string template_name;
+  int line = 0;
+  std::string message;
+  // "index.html:12: unknown tag 'foo'" (the line is omitted when it is 0).
+  std::string to_string() const;
+};
+
+struct Hooks {
+  // {% static "css/x.css" %} -> "/static/css/x.css" (Django's STATIC_URL).
+  std::string static_url = "/static/";
+  // {% url 'name' arg1 arg2 %}: named routes; a pattern uses <arg> placeholders,
+  // e.g. {"index", "/catalog/"}, {"book-detail", "/catalog/book/<pk>"}.
+  // Placeholders may name a Django path converter: <int:pk>, <slug:s>,
+  // <path:p>, <str:s> (the default).
+  std::vector<std::pair<std::string, std::string>> routes;
+};
+
+namespace detail {
+struct LibraryData;
+}
+
+// Immutable after link(): parsed once per process/isolate, rendered many times.
+// render() is const and keeps all per-call state on its own stack, so one
+// Library may serve concurrent renders.
+class Library {
+ public:
+  explicit Library(Hooks hooks = {});
+  ~Library();
+  Library(Library&&) noexcept;
+  Library& operator=(Library&&) noexcept;
+  Library(const Library&) = delete;
+  Library& operator=(const Library&) = delete;
+
+  // Parses one template; syntax errors are reported with name and line.
+  bool add(std::string name, std::string source, Error* err);
+  // Resolves extends/include targets and {% url %} names; reports missing
+  // templates, unknown route names and extends/include cycles that would
+  // recurse forever.
+  bool link(Error* err);
+  // Renders into `out` (cleared first). Returns false when a limit is hit
+  // (include/extends depth) or where Django itself raises while rendering
+  // (e.g. a missing variable used as a filter argument, a {% url %} that
+  // cannot be reversed, unpacking mismatch in {% for %}).
+  bool render(std::string_view name, const Json& context, std::string& out, Error* err) const;
+
+  bool contains(std::string_view name) const;
+
+ private:
+  std::unique_ptr<detail::LibraryData> data_;
+};
+
+}  // namespace tmpl
