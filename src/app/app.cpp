@@ -42,20 +42,23 @@ http::Response redirect(std::string location) {
   return r;
 }
 
-// The counter must survive hostile session values (a string, a float, a
-// negative or huge number written by another app sharing the key): anything
-// that is not a sensible count restarts at zero instead of failing the page.
-int64_t visits_so_far(const session::Json& v) {
+// num_visits = session.get('num_visits', 0) + 1, with Python's arithmetic for
+// the values Django can store: ints (any sign; ours saturate at 64 bits),
+// bools (True + 1 == 2) and floats (2.0 + 1 == 3.0). Anything else would make
+// Django's view raise TypeError and answer 500 on every visit forever; the
+// counter restarts at 1 instead.
+session::Json next_visit_count(const session::Json& v) {
+  if (v.is_boolean()) return *v.get_ptr<const bool*>() ? 2 : 1;
   if (v.is_number_unsigned()) {
     uint64_t n = *v.get_ptr<const uint64_t*>();
-    return n >= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ? std::numeric_limits<int64_t>::max() - 1
-                                                                           : static_cast<int64_t>(n);
+    return n == std::numeric_limits<uint64_t>::max() ? n : n + 1;
   }
   if (v.is_number_integer()) {
     int64_t n = *v.get_ptr<const int64_t*>();
-    return n < 0 ? 0 : n;
+    return n == std::numeric_limits<int64_t>::max() ? session::Json(static_cast<uint64_t>(n) + 1) : session::Json(n + 1);
   }
-  return 0;
+  if (v.is_number_float()) return *v.get_ptr<const double*>() + 1.0;
+  return 1;
 }
 
 }  // namespace
@@ -63,8 +66,7 @@ int64_t visits_so_far(const session::Json& v) {
 namespace {
 
 App::View index_view(session::Session& s, const http::Request&) {
-  int64_t visits = visits_so_far(s.get("num_visits", 0));
-  if (visits < std::numeric_limits<int64_t>::max()) ++visits;
+  session::Json visits = next_visit_count(s.get("num_visits", 0));
   s.set("num_visits", visits);
   return {200, [visits](const middleware::Outcome& outcome) {
             pages::IndexContext ctx{catalog::sample_counts(), visits,

@@ -44,8 +44,11 @@ std::string index(const IndexContext& c) {
   out += "    <li><strong>Copies:</strong> " + std::to_string(c.counts.copies) + "</li>\n";
   out += "    <li><strong>Copies available:</strong> " + std::to_string(c.counts.copies_available) + "</li>\n";
   out += "    <li><strong>Authors:</strong> " + std::to_string(c.counts.authors) + "</li>\n  </ul>\n";
-  out += "  <p>You have visited this page " + std::to_string(c.num_visits) + " time" +
-         (c.num_visits == 1 ? "" : "s") + ".</p>\n";
+  // Python's str() of the number, and pluralize's "value != 1".
+  std::string visits = c.num_visits.is_number_float() ? pyjson::float_repr(*c.num_visits.get_ptr<const double*>())
+                                                      : pyjson::dumps(c.num_visits);
+  bool one = c.num_visits.is_number() && c.num_visits == pyjson::Json(1);
+  out += "  <p>You have visited this page " + escape(visits) + " time" + (one ? "" : "s") + ".</p>\n";
   if (c.session_not_saved) out += "  <p class=\"warning\">Your session is too large to be saved; this visit was not counted.</p>\n";
   out += "</body>\n</html>\n";
   return out;

@@ -4,12 +4,13 @@
 #include <string>
 
 #include "catalog/catalog.h"
+#include "util/pyjson.h"
 
 namespace pages {
 
 struct IndexContext {
   catalog::Counts counts;
-  int64_t num_visits = 0;
+  pyjson::Json num_visits = 0;
   bool session_not_saved = false;  // the session outgrew the cookie: tell the visitor
 };
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 namespace pyjson {
 namespace {
@@ -165,8 +166,21 @@ void dump_to(const Json& v, std::string& out) {
       break;
     }
     case Json::value_t::binary:
+      if (is_big_int(v)) {
+        const auto& digits = *v.get_ptr<const Json::binary_t*>();
+        out.append(digits.begin(), digits.end());
+      } else {
+        out += "null";
+      }
+      break;
     case Json::value_t::discarded: out += "null"; break;
   }
+}
+
+bool is_big_int(const Json& v) {
+  if (!v.is_binary()) return false;
+  const auto& b = *v.get_ptr<const Json::binary_t*>();
+  return b.has_subtype() && b.subtype() == kBigIntSubtype;
 }
 
 std::string dumps(const Json& value) {
@@ -174,6 +188,77 @@ std::string dumps(const Json& value) {
   dump_to(value, out);
   return out;
 }
+
+namespace {
+
+// Python's json writes NaN, Infinity and -Infinity as bare tokens and reads
+// them back; nlohmann's lexer has no such tokens. They are rewritten, outside
+// strings, into number texts Python's json.dumps can never produce (it never
+// pads exponents), and the SAX handler below turns those texts back into the
+// non-finite values.
+constexpr std::string_view kNanText = "-0.0e+0000000001";
+constexpr std::string_view kInfText = "-0.0e+0000000002";
+constexpr std::string_view kNegInfText = "-0.0e+0000000003";
+
+bool is_integer_text(std::string_view t) {
+  if (!t.empty() && t[0] == '-') t.remove_prefix(1);
+  if (t.empty()) return false;
+  for (char c : t)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+bool needs_sax(std::string_view in) {
+  // Non-finite tokens, or an integer long enough to overflow 64 bits.
+  size_t run = 0;
+  for (char c : in) {
+    if (c == 'N' || c == 'I') return true;
+    run = (c >= '0' && c <= '9') ? run + 1 : 0;
+    if (run >= 19) return true;
+  }
+  return false;
+}
+
+bool rewrite_non_finite(std::string_view in, std::string& out) {
+  bool in_string = false, escaped = false, changed = false;
+  out.clear();
+  out.reserve(in.size() + 32);
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      out += c;
+      continue;
+    }
+    std::string_view rest = in.substr(i);
+    if (c == '"') in_string = true;
+    else if (rest.substr(0, 3) == "NaN") { out += kNanText; i += 2; changed = true; continue; }
+    else if (rest.substr(0, 8) == "Infinity") { out += kInfText; i += 7; changed = true; continue; }
+    else if (rest.substr(0, 9) == "-Infinity") { out += kNegInfText; i += 8; changed = true; continue; }
+    out += c;
+  }
+  return changed;
+}
+
+class NonFiniteAwareParser : public nlohmann::detail::json_sax_dom_parser<Json> {
+ public:
+  explicit NonFiniteAwareParser(Json& root) : json_sax_dom_parser(root, false) {}
+  bool number_float(double value, const std::string& text) {
+    if (text == kNanText) value = std::numeric_limits<double>::quiet_NaN();
+    else if (text == kInfText) value = std::numeric_limits<double>::infinity();
+    else if (text == kNegInfText) value = -std::numeric_limits<double>::infinity();
+    else if (is_integer_text(text)) {
+      // The lexer fell back to a double because the integer overflowed.
+      Json::binary_t digits(std::vector<std::uint8_t>(text.begin(), text.end()), kBigIntSubtype);
+      return json_sax_dom_parser::binary(digits);
+    }
+    return json_sax_dom_parser::number_float(value, text);
+  }
+};
+
+}  // namespace
 
 std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
   // Depth is checked before parsing: nlohmann recurses per level, and a
@@ -205,6 +290,15 @@ std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
       }
     }
     bytes = utf8;
+  }
+  std::string rewritten;
+  if (needs_sax(bytes)) {
+    if (!rewrite_non_finite(bytes, rewritten)) rewritten.assign(bytes);
+    Json parsed;
+    NonFiniteAwareParser handler(parsed);
+    if (!Json::sax_parse(rewritten, &handler, nlohmann::detail::input_format_t::json, true) || handler.is_errored())
+      return std::nullopt;
+    return parsed;
   }
   Json parsed = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (parsed.is_discarded()) return std::nullopt;

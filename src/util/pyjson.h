@@ -19,6 +19,11 @@ void dump_to(const Json& value, std::string& out);
 // Never throws; nullopt on any syntax error or nesting deeper than max_depth.
 std::optional<Json> loads_latin1(std::string_view bytes, int max_depth = 64);
 
+// Integers beyond 64 bits (Python's are unbounded) are kept exactly, as their
+// decimal text in a binary value with this subtype; dumps() writes them back.
+inline constexpr std::uint8_t kBigIntSubtype = 0x42;
+bool is_big_int(const Json& value);
+
 // Python's repr(float).
 std::string float_repr(double value);
 

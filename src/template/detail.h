@@ -1,0 +1,301 @@
+// Internal declarations shared by the template engine's translation units.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "template/template.h"
+
+namespace tmpl::detail {
+
+// Python ints are unbounded; 128 bits covers every JSON integer and their sums.
+using Int = __int128;
+
+// Hostile-input limits.
+inline constexpr int kMaxParseNesting = 100;   // nested block tags in one template
+inline constexpr int kMaxExprNesting = 100;    // nested `not` in an {% if %}
+inline constexpr int kMaxIncludeDepth = 32;    // include/extends chain
+inline constexpr int kMaxRenderDepth = 200;    // nested nodes across includes
+inline constexpr int kMaxValueDepth = 100;     // nested lists/dicts in repr/==
+
+// How an expression evaluation ended, mirroring Django's exceptions:
+// `missing` is VariableDoesNotExist, `error` any other exception.
+enum class Status : uint8_t { ok, missing, error };
+
+// ---------------------------------------------------------------------------
+// text.cpp: Python str semantics on UTF-8 bytes.
+
+// Decodes one code point at s[i]; invalid bytes decode as themselves (len 1).
+uint32_t decode_utf8(std::string_view s, size_t i, size_t& len);
+void append_utf8(std::string& out, uint32_t cp);
+size_t char_count(std::string_view s);
+// Byte length of the str.isspace() character at s[i], 0 if it is not one.
+size_t space_at(std::string_view s, size_t i);
+std::string_view strip(std::string_view s);
+std::vector<std::string_view> split_ws(std::string_view s);
+// Python's \w for a single byte (non-ASCII bytes count as word characters).
+bool is_word_byte(unsigned char c);
+bool is_digit(char c);
+
+// Python int(str) / float(str), including surrounding whitespace and '_'.
+bool parse_int(std::string_view s, Int& out);
+bool parse_float(std::string_view s, double& out);
+
+void append_int(std::string& out, Int v);
+void append_float_repr(std::string& out, double v);      // Python repr()
+void append_float_localized(std::string& out, double v);  // Django localize()
+void append_escaped(std::string& out, std::string_view s);  // django.utils.html.escape
+void append_repr_str(std::string& out, std::string_view s); // Python repr(str)
+
+void append_upper(std::string& out, std::string_view s);
+void append_lower(std::string& out, std::string_view s);
+void append_title(std::string& out, std::string_view s);   // str.title()
+void append_capfirst(std::string& out, std::string_view s);
+bool is_combining(uint32_t cp);
+
+// urllib.parse.quote(s, safe=safe).
+void append_quoted(std::string& out, std::string_view s, std::string_view safe);
+
+// ---------------------------------------------------------------------------
+// value.cpp: runtime values with Python semantics.
+
+struct LoopState;
+struct BlockFrame;
+
+struct Value {
+  enum class Kind : uint8_t {
+    none, boolean, integer, floating, string,
+    list, dict, dict_items, dict_keys, dict_values,  // `json` points at the container
+    pair,                                            // (key, json) from dict.items
+    loop,                                            // forloop
+    block,                                           // {{ block }} inside a block
+  };
+  Kind kind = Kind::none;
+  bool safe = false;       // Django SafeData
+  bool owns_text = false;  // string data lives in `storage` rather than `view`
+  union {
+    bool b;
+    Int i;
+    double d;
+    const Json* json;
+    const LoopState* loop;
+    const BlockFrame* block;
+  };
+  const std::string* key = nullptr;    // pair key
+  std::string_view view;               // borrowed string data
+  std::string storage;                 // owned string data
+  std::shared_ptr<const Json> holder;  // keeps computed containers alive
+
+  Value() : i(0) {}
+  std::string_view text() const { return owns_text ? std::string_view(storage) : view; }
+  bool is_string() const { return kind == Kind::string; }
+  bool is_number() const {
+    return kind == Kind::boolean || kind == Kind::integer || kind == Kind::floating;
+  }
+
+  static Value none_value() { return Value(); }
+  static Value boolean(bool v);
+  static Value integer(Int v);
+  static Value floating(double v);
+  static Value borrowed(std::string_view s, bool safe);
+  static Value owned(std::string s, bool safe);
+  static Value container(Kind kind, const Json* json, std::shared_ptr<const Json> holder);
+};
+
+class BlockNode;
+
+struct LoopState {  // Django's forloop dict
+  size_t counter0 = 0;
+  size_t length = 0;
+  Value parent;  // forloop.parentloop
+};
+
+struct BlockFrame {  // the `block` variable inside {% block %}
+  const BlockNode* node;
+  int name;          // interned block name
+  bool has_context;  // false when rendered outside any {% extends %}
+};
+
+Value from_json(const Json& j, const std::shared_ptr<const Json>& holder);
+const Json& empty_object();
+
+bool truthy(const Value& v);
+bool length_of(const Value& v, size_t& n);  // false: TypeError
+void append_str(std::string& out, const Value& v);   // Python str()
+void append_repr(std::string& out, const Value& v, int depth);
+// Django's render_value_in_context: localize, then escape unless safe.
+void append_rendered(std::string& out, const Value& v, bool autoescape);
+// str(v) as a Value, keeping the safe flag for strings (stringfilter).
+Value to_str_value(const Value& v);
+bool values_equal(const Value& a, const Value& b, int depth = 0);
+enum class Order : uint8_t { less, equal, greater, unordered };
+Order compare_values(const Value& a, const Value& b, int depth = 0);
+enum class Tri : uint8_t { no, yes, error };
+Tri contains(const Value& container, const Value& item);
+bool identical(const Value& a, const Value& b);  // Python `is`
+// Python int(x): ok, ValueError/TypeError (bad), or OverflowError (inf).
+enum class IntConv : uint8_t { ok, bad, overflow };
+IntConv py_int(const Value& v, Int& out);
+
+// Iteration in Python order (list items, dict keys, str characters, ...).
+class Sequence {
+ public:
+  bool init(const Value& v);  // false: not iterable
+  size_t size() const { return size_; }
+  Value at(size_t i) const;
+
+ private:
+  Value base_;
+  size_t size_ = 0;
+  std::vector<uint32_t> offsets_;  // character starts, strings only
+};
+
+// ---------------------------------------------------------------------------
+// Parsed expressions.
+
+struct Lookup {   // one dotted segment of a variable
+  std::string key;
+  bool has_index = false;  // Python int(key) succeeds: usable as a list index
+  Int index = 0;
+};
+
+struct Variable {  // Django's Variable: a literal or a lookup path
+  int symbol = -1;  // interned root name; -1 for a literal
+  std::vector<Lookup> path;
+  Value literal;
+};
+
+struct FilterDef;
+struct FilterCall {
+  const FilterDef* def = nullptr;
+  bool has_arg = false;
+  Variable arg;
+};
+
+struct FilterExpr {
+  Variable var;
+  std::vector<FilterCall> filters;
+  // True for a quoted string without filters, e.g. {% include "x.html" %}.
+  bool constant_string(std::string_view& out) const;
+};
+
+struct Cond {  // {% if %} expression tree
+  enum class Op : uint8_t { literal, or_, and_, not_, in, not_in, is, is_not, eq, ne, lt, gt, le, ge };
+  Op op = Op::literal;
+  FilterExpr expr;
+  std::unique_ptr<Cond> lhs, rhs;
+};
+
+// ---------------------------------------------------------------------------
+// filters.cpp
+
+struct FilterCtx {
+  bool autoescape;
+  std::string* error;  // message for Status::error
+};
+using FilterFn = Status (*)(FilterCtx& ctx, Value& value, const Value* arg);
+enum class Arity : uint8_t { none, optional, required };
+struct FilterDef {
+  std::string_view name;
+  Arity arity;
+  bool is_safe;  // Django's is_safe flag
+  FilterFn fn;
+};
+const FilterDef* find_filter(std::string_view name);
+
+// dateformat.cpp: {{ value|date:"fmt" }} on ISO-8601 strings.
+Status date_filter(FilterCtx& ctx, Value& value, const Value* arg);
+
+// ---------------------------------------------------------------------------
+// urls.cpp
+
+struct Route {
+  struct Part {
+    std::string literal;
+    int param = -1;  // index into params, or -1 for a literal part
+  };
+  enum class Converter : uint8_t { str, int_, slug, path };
+  std::string name;
+  std::vector<Part> parts;
+  std::vector<std::string> params;
+  std::vector<Converter> converters;
+};
+Route parse_route(std::string name, std::string_view pattern);
+// Django's reverse(): false is NoReverseMatch.
+bool reverse_route(const Route& route, const std::vector<Value>& args,
+                   const std::vector<std::pair<std::string, Value>>& kwargs, std::string& url);
+// urljoin(static_url, quote(path)) as in django.templatetags.static.
+std::string static_url_for(std::string_view static_url, std::string_view path);
+
+// ---------------------------------------------------------------------------
+// Nodes and templates.
+
+class Renderer;
+class Linker;
+class Node;
+using NodeList = std::vector<std::unique_ptr<Node>>;
+
+enum class NodeKind : uint8_t {
+  text, var, if_, for_, with, block, extends, include, url, static_, prefix,
+  csrf, spaceless, autoescape, empty,
+};
+
+class Node {
+ public:
+  Node(NodeKind kind, int line) : kind(kind), line(line) {}
+  virtual ~Node() = default;
+  // False aborts the render; the reason is in the Renderer.
+  virtual bool render(Renderer& r, std::string& out) const = 0;
+  virtual void child_lists(std::vector<NodeList*>& out) { (void)out; }
+  virtual bool link(Linker& l) { (void)l; return true; }
+
+  const NodeKind kind;
+  const int line;
+};
+
+class ExtendsNode;
+
+struct Template {
+  std::string name;
+  std::string source;                 // text nodes view into this
+  std::deque<std::string> literals;   // stable storage for parsed constants
+  NodeList nodes;
+  const ExtendsNode* extends = nullptr;
+  std::vector<const BlockNode*> blocks;  // every {% block %} (get_nodes_by_type)
+  size_t output_hint = 0;
+};
+
+struct Symbols {
+  std::unordered_map<std::string, int> ids;
+  std::vector<std::string> names;
+  int intern(std::string_view name);
+};
+
+struct LibraryData {
+  Hooks hooks;
+  std::vector<Route> routes;
+  std::vector<std::unique_ptr<Template>> templates;
+  std::unordered_map<std::string_view, const Template*> by_name;
+  Symbols symbols;
+  int sym_forloop = -1, sym_block = -1, sym_csrf_token = -1;
+  int sym_true = -1, sym_false = -1, sym_none = -1;
+  bool linked = false;
+
+  const Template* find(std::string_view name) const;
+};
+
+// parser.cpp
+bool parse_template(LibraryData& lib, Template& t, Error* err);
+// link.cpp
+bool link_library(LibraryData& lib, Error* err);
+// render.cpp
+bool render_library(const LibraryData& lib, std::string_view name, const Json& context,
+                    std::string& out, Error* err);
+
+}  // namespace tmpl::detail

@@ -1,0 +1,251 @@
+// Node types of the parsed template tree and the per-render state.
+#pragma once
+
+#include <optional>
+
+#include "template/detail.h"
+
+namespace tmpl::detail {
+
+// ---------------------------------------------------------------------------
+// Per-render state: Django's Context (a stack of dicts) and RenderContext.
+
+// Django's BlockContext: per block name, the overriding blocks from the root
+// template (front) to the most derived child (back).
+struct BlockContext {
+  struct Entry {
+    int name;
+    std::vector<const BlockNode*> stack;
+  };
+  bool active = false;  // an {% extends %} ran in this Template.render
+  std::vector<Entry> entries;
+  std::vector<const Template*> history;  // extends chain, to refuse loops
+
+  void add_blocks(const std::vector<const BlockNode*>& blocks);
+  const BlockNode* pop(int name);
+  void push(int name, const BlockNode* block);
+  const BlockNode* top(int name) const;
+};
+
+class Renderer {
+ public:
+  Renderer(const LibraryData& lib, const Json* root) : lib(lib), root_(root) {}
+
+  // Context stack. Assignments go to the innermost frame, lookups walk
+  // outwards, then the user's JSON object, then Django's True/False/None.
+  void push() { frames_.push_back(bindings_.size()); }
+  void pop();
+  void set(int symbol, Value v);
+  bool find_name(int symbol, Value& out) const;
+
+  Status lookup(const Variable& var, Value& out);
+  // FilterExpression.resolve: a missing base variable becomes "" (None with
+  // ignore_failures); a missing filter argument is Status::missing.
+  Status resolve(const FilterExpr& e, bool ignore_failures, Value& out);
+  Status eval(const Cond& c, Value& out);
+
+  bool render_list(const NodeList& nodes, std::string& out);
+  // Django's Template.render: an isolated block context.
+  bool render_template(const Template& t, std::string& out);
+  // Template.render(context.new(values)) for {% include ... only %}.
+  bool render_isolated(const Template& t, std::vector<std::pair<int, Value>>& values, std::string& out);
+  bool render_block(const BlockNode& self, std::string& out);
+  Status block_super(const BlockFrame& frame, Value& out);
+
+  bool enter(int line);  // nesting guard
+  void leave() { --depth_; }
+  bool fail(std::string message, int line = 0);
+  Status fail_status(std::string message) {
+    fail(std::move(message));
+    return Status::error;
+  }
+
+  const LibraryData& lib;
+  bool autoescape = true;
+  BlockContext* blocks = nullptr;
+  const Template* current = nullptr;
+  int include_depth = 0;
+  Error error;
+  bool failed = false;
+
+ private:
+  struct Binding {
+    int symbol;
+    Value value;
+  };
+  Status get_attr(Value& v, const Lookup& l);
+
+  const Json* root_;
+  std::vector<Binding> bindings_;
+  std::vector<size_t> frames_;
+  size_t floor_ = 0;  // lookups stop here inside an isolated include
+  int depth_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Nodes.
+
+class TextNode final : public Node {
+ public:
+  TextNode(int line, std::string_view text) : Node(NodeKind::text, line), text(text) {}
+  bool render(Renderer&, std::string& out) const override {
+    out += text;
+    return true;
+  }
+  std::string_view text;
+};
+
+class EmptyNode final : public Node {  // {% load %}, {% comment %}
+ public:
+  explicit EmptyNode(int line) : Node(NodeKind::empty, line) {}
+  bool render(Renderer&, std::string&) const override { return true; }
+};
+
+class VarNode final : public Node {
+ public:
+  VarNode(int line, FilterExpr expr) : Node(NodeKind::var, line), expr(std::move(expr)) {}
+  bool render(Renderer& r, std::string& out) const override;
+  FilterExpr expr;
+};
+
+class IfNode final : public Node {
+ public:
+  explicit IfNode(int line) : Node(NodeKind::if_, line) {}
+  bool render(Renderer& r, std::string& out) const override;
+  void child_lists(std::vector<NodeList*>& out) override;
+  struct Branch {
+    std::unique_ptr<Cond> cond;  // null for {% else %}
+    NodeList body;
+  };
+  std::vector<Branch> branches;
+};
+
+class ForNode final : public Node {
+ public:
+  explicit ForNode(int line) : Node(NodeKind::for_, line) {}
+  bool render(Renderer& r, std::string& out) const override;
+  void child_lists(std::vector<NodeList*>& out) override;
+  std::vector<int> loopvars;
+  FilterExpr sequence;
+  bool reversed = false;
+  NodeList body, empty;
+};
+
+using Assignments = std::vector<std::pair<int, FilterExpr>>;  // symbol = expression
+
+class WithNode final : public Node {
+ public:
+  explicit WithNode(int line) : Node(NodeKind::with, line) {}
+  bool render(Renderer& r, std::string& out) const override;
+  void child_lists(std::vector<NodeList*>& out) override { out.push_back(&body); }
+  Assignments values;
+  NodeList body;
+};
+
+class BlockNode final : public Node {
+ public:
+  BlockNode(int line, int name, std::string_view name_text, const Template* owner)
+      : Node(NodeKind::block, line), name(name), name_text(name_text), owner(owner) {}
+  bool render(Renderer& r, std::string& out) const override { return r.render_block(*this, out); }
+  void child_lists(std::vector<NodeList*>& out) override { out.push_back(&body); }
+  int name;
+  std::string_view name_text;
+  const Template* owner;
+  NodeList body;
+};
+
+class ExtendsNode final : public Node {
+ public:
+  ExtendsNode(int line, const Template* owner) : Node(NodeKind::extends, line), owner(owner) {}
+  bool render(Renderer& r, std::string& out) const override;
+  void child_lists(std::vector<NodeList*>& out) override { out.push_back(&body); }
+  bool link(Linker& l) override;
+  FilterExpr parent_name;
+  const Template* parent = nullptr;  // resolved at link time for constant names
+  const Template* owner;
+  NodeList body;  // everything after the tag; only its blocks matter
+};
+
+class IncludeNode final : public Node {
+ public:
+  IncludeNode(int line, const Template* owner) : Node(NodeKind::include, line), owner(owner) {}
+  bool render(Renderer& r, std::string& out) const override;
+  bool link(Linker& l) override;
+  FilterExpr target;
+  const Template* resolved = nullptr;
+  const Template* owner;
+  Assignments values;
+  bool only = false;
+  bool conditional = false;  // under {% if %}/{% for %}: may not recurse forever
+};
+
+class UrlNode final : public Node {
+ public:
+  explicit UrlNode(int line) : Node(NodeKind::url, line) {}
+  bool render(Renderer& r, std::string& out) const override;
+  bool link(Linker& l) override;
+  FilterExpr view_name;
+  std::vector<FilterExpr> args;
+  std::vector<std::pair<std::string, FilterExpr>> kwargs;
+  int asvar = -1;
+  std::vector<const Route*> routes;     // candidates for a constant view name
+  std::optional<std::string> constant;  // folded result when every input is constant
+};
+
+class StaticNode final : public Node {
+ public:
+  explicit StaticNode(int line) : Node(NodeKind::static_, line) {}
+  bool render(Renderer& r, std::string& out) const override;
+  bool link(Linker& l) override;
+  FilterExpr path;
+  int asvar = -1;
+  std::optional<std::string> constant;
+};
+
+class PrefixNode final : public Node {  // {% get_static_prefix %}
+ public:
+  explicit PrefixNode(int line) : Node(NodeKind::prefix, line) {}
+  bool render(Renderer& r, std::string& out) const override;
+  int asvar = -1;
+};
+
+class CsrfNode final : public Node {
+ public:
+  explicit CsrfNode(int line) : Node(NodeKind::csrf, line) {}
+  bool render(Renderer& r, std::string& out) const override;
+};
+
+class SpacelessNode final : public Node {
+ public:
+  explicit SpacelessNode(int line) : Node(NodeKind::spaceless, line) {}
+  bool render(Renderer& r, std::string& out) const override;
+  void child_lists(std::vector<NodeList*>& out) override { out.push_back(&body); }
+  NodeList body;
+};
+
+class AutoescapeNode final : public Node {
+ public:
+  AutoescapeNode(int line, bool on) : Node(NodeKind::autoescape, line), on(on) {}
+  bool render(Renderer& r, std::string& out) const override;
+  void child_lists(std::vector<NodeList*>& out) override { out.push_back(&body); }
+  bool on;
+  NodeList body;
+};
+
+// Depth-first visit of every node in a list (Django's get_nodes_by_type).
+template <typename F>
+void walk_nodes(NodeList& nodes, F&& f) {
+  for (auto& node : nodes) {
+    f(*node);
+    std::vector<NodeList*> children;
+    node->child_lists(children);
+    for (NodeList* list : children) walk_nodes(*list, f);
+  }
+}
+
+// construct_relative_path(): "./x" and "../x" names relative to `current`.
+// Returns false with a message when the path escapes or names `current`.
+bool relative_template_name(std::string_view current, std::string_view name, std::string& out,
+                            std::string& error);
+
+}  // namespace tmpl::detail
