@@ -65,12 +65,20 @@ session::Json next_visit_count(const session::Json& v) {
 
 namespace {
 
-App::View index_view(session::Session& s, const http::Request&) {
+App::View index_view(session::Session& s, const http::Request&, const std::vector<http::Loaded>& loaded) {
+  std::optional<catalog::Counts> counts = catalog::counts_from(loaded);
+  if (!counts) {
+    // The catalog is unreachable: say so, and leave the session untouched
+    // (a visit that could not be shown is not counted).
+    App::View v{503, [](const middleware::Outcome&) { return pages::error(503); }};
+    v.headers = {{"Retry-After", "1"}, {"Cache-Control", "no-store"}};
+    v.log = "catalog counts unavailable (D1 binding DB failed or missing); answering 503";
+    return v;
+  }
   session::Json visits = next_visit_count(s.get("num_visits", 0));
   s.set("num_visits", visits);
-  return {200, [visits](const middleware::Outcome& outcome) {
-            pages::IndexContext ctx{catalog::sample_counts(), visits,
-                                    outcome.action == middleware::CookieAction::too_large};
+  return {200, [visits, counts](const middleware::Outcome& outcome) {
+            pages::IndexContext ctx{*counts, visits, outcome.action == middleware::CookieAction::too_large};
             return pages::index(ctx);
           }};
 }
@@ -131,7 +139,12 @@ std::optional<std::string> App::session_cookie(const http::Request& req, std::ve
 
 std::vector<http::Op> App::plan(const http::Request& req, const std::vector<http::Loaded>& loaded) const {
   if (!uses_session(req)) return {};
-  return session::plan_load(settings_.engine, session_cookie(req, nullptr), loaded, req.now);
+  std::vector<http::Op> ops = session::plan_load(settings_.engine, session_cookie(req, nullptr), loaded, req.now);
+  // The home page's counts ride in the first round, in the same D1 batch as
+  // the session row for the db engine.
+  if (req.path() == "/catalog/" && loaded.empty())
+    for (auto& op : catalog::count_queries()) ops.push_back(std::move(op));
+  return ops;
 }
 
 http::Response App::scheduled(double now) const {
@@ -164,7 +177,9 @@ http::Response App::handle(const http::Request& req, const std::vector<http::Loa
       r.add_header("Allow", "GET, HEAD");
       return r;
     }
-    http::Response r = with_session(req, loaded, index_view);
+    http::Response r = with_session(req, loaded, [&](session::Session& s, const http::Request& rq) {
+      return index_view(s, rq, loaded);
+    });
     if (req.method == "HEAD") r.body.clear();
     return r;
   }
@@ -210,7 +225,9 @@ http::Response App::with_session(const http::Request& req, const std::vector<htt
     r.add_header("Content-Type", v.content_type);
     add_security_headers(r);
     r.body = v.render(outcome);
+    for (auto& [name, value] : v.headers) r.add_header(name, value);
   }
+  if (!v.log.empty()) logs.push_back({http::LogLevel::error, v.log});
   if (outcome.set_cookie) r.add_header("Set-Cookie", *outcome.set_cookie);
   if (outcome.vary_cookie) r.add_header("Vary", "Cookie");
   if (outcome.error_log) logs.push_back({http::LogLevel::error, *outcome.error_log});

@@ -31,6 +31,8 @@ class App {
     int status = 200;
     std::function<std::string(const middleware::Outcome&)> render;
     std::string content_type = "text/html; charset=utf-8";
+    std::vector<std::pair<std::string, std::string>> headers = {};
+    std::string log = {};
   };
   using ViewFn = std::function<View(session::Session&, const http::Request&)>;
 

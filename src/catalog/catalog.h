@@ -1,9 +1,16 @@
 #pragma once
 // The catalog's record counts shown on the home page: the tutorial's four
-// queries (Book, BookInstance, BookInstance with status 'a', Author).
+// queries (Book.objects.count(), BookInstance..., status='a', Author...),
+// planned as D1 loads so they go out in one batch with the session load.
 #include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "http/message.h"
 
 namespace catalog {
+
+inline constexpr std::string_view kD1Binding = "DB";
 
 struct Counts {
   int64_t books = 0;
@@ -12,7 +19,9 @@ struct Counts {
   int64_t authors = 0;
 };
 
-// A fixed sample until the D1 catalog is wired in.
-Counts sample_counts();
+std::vector<http::Op> count_queries();
+
+// nullopt when any of the four is missing, failed or malformed.
+std::optional<Counts> counts_from(const std::vector<http::Loaded>& loaded);
 
 }  // namespace catalog

@@ -6,12 +6,13 @@
 //
 // Run from the repository root: node --test tests/node/django_interop.test.js
 // Needs both WASM builds (scripts/build-wasm.sh).
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createWorker } from '../../js-shim/worker.js';
+import { createWorker, envJson } from '../../js-shim/worker.js';
+import { startBindings } from './bindings.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PYTHON = '/usr/bin/python3'; // Debian's interpreter: the one with Django
@@ -57,14 +58,19 @@ function wasmModule(name) {
 
 const workers = new Map();
 function workerFor(name, env) {
-  const key = `${name} ${JSON.stringify(env)}`;
+  const key = `${name} ${envJson(env)}`;
   if (!workers.has(key)) workers.set(key, createWorker(wasmModule(name)));
   return workers.get(key);
 }
 
 // Django settings (Python values) -> Worker env strings.
+// Real KV/D1 bindings (Miniflare): the page's counts come from D1.
+let bindings;
+before(async () => { bindings = await startBindings(); });
+after(() => bindings?.dispose());
+
 function envWith(extra = {}) {
-  const env = { SECRET_KEY: SECRET, SESSION_ENGINE: ENGINE };
+  const env = { SECRET_KEY: SECRET, SESSION_ENGINE: ENGINE, ...bindings.env };
   for (const [k, v] of Object.entries(extra)) env[k] = Array.isArray(v) ? JSON.stringify(v) : String(v);
   return env;
 }

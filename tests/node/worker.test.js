@@ -1,13 +1,22 @@
 // The counter end to end through the production shim, for both toolchains'
 // modules: redirects, the count across visits, and bad input of every kind.
-import { test, describe } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { startBindings } from './bindings.js';
 import { BASE_ENV, MODULES, cookieValue, djangoSign, visit, workerFor, recordingConsole } from './helpers.js';
+
+// Real KV and D1 (Miniflare) under the variables; the page's counts come from D1.
+let bindings;
+const env = { ...BASE_ENV };
+before(async () => {
+  bindings = await startBindings();
+  Object.assign(env, bindings.env);
+});
+after(() => bindings?.dispose());
 
 for (const [toolchain, path] of Object.entries(MODULES)) {
   describe(`worker (${toolchain} module)`, () => {
     const worker = workerFor(path, { log: recordingConsole() });
-    const env = BASE_ENV;
 
     test('/ redirects permanently to /catalog/', async () => {
       const r = await visit(worker, env, { path: '/' });
@@ -33,6 +42,26 @@ for (const [toolchain, path] of Object.entries(MODULES)) {
         assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
         cookie = `sessionid=${cookieValue(r.setCookie)}`;
       }
+    });
+
+    test('the page shows the catalog counts from D1', async () => {
+      const r = await visit(worker, env);
+      for (const [label, n] of [['Books', 12], ['Copies', 28], ['Copies available', 13], ['Authors', 8]]) {
+        assert.ok(r.body.includes(`<strong>${label}:</strong> ${n}<`), `${label}: ${n}`);
+      }
+    });
+
+    test('a failing catalog database answers 503 and leaves the session untouched', async () => {
+      const first = await visit(worker, env);
+      const cookie = `sessionid=${cookieValue(first.setCookie)}`;
+      const broken = { ...env, DB: { prepare: env.DB.prepare.bind(env.DB), batch: async () => { throw new Error('D1_ERROR: injected'); } } };
+      const r = await visit(worker, broken, { cookie });
+      assert.equal(r.status, 503);
+      assert.equal(r.headers.get('retry-after'), '1');
+      assert.equal(r.setCookie, null);
+      assert.equal((await visit(worker, env, { cookie })).visits, 2, 'the failed visit was not counted');
+      const missing = await visit(worker, { ...env, DB: undefined }, { cookie });
+      assert.equal(missing.status, 503);
     });
 
     test('the page has the LocalLibrary content', async () => {
@@ -152,7 +181,7 @@ describe('configuration', () => {
     const seen = [];
     console.error = (...a) => seen.push(a.join(' '));
     try {
-      const r = await visit(worker, { SESSION_ENGINE: BASE_ENV.SESSION_ENGINE });
+      const r = await visit(worker, { ...env, SECRET_KEY: undefined });
       assert.equal(r.status, 500);
       assert.doesNotMatch(r.body, /SECRET_KEY/, 'internals stay out of the page');
       assert.ok([...log.lines.map((l) => l.text), ...seen].some((t) => t.includes('SECRET_KEY') && t.includes('not set')));
@@ -167,7 +196,7 @@ describe('configuration', () => {
     const origError = console.error;
     console.error = () => {};
     try {
-      const r = await visit(worker, { ...BASE_ENV, SESSION_COOKIE_AGE: 'two weeks' });
+      const r = await visit(worker, { ...env, SESSION_COOKIE_AGE: 'two weeks' });
       assert.equal(r.status, 500);
       assert.ok(log.lines.some((l) => l.text.includes('SESSION_COOKIE_AGE')));
     } finally {
