@@ -78,7 +78,16 @@ app::App::View session_script(session::Session& s, const http::Request& req) {
     } else if (name == "status") {
       status = std::atoi(arg.c_str());
     } else if (name == "big") {
-      s.set("big", std::string(static_cast<size_t>(std::atoll(arg.c_str())), 'x'));
+      // Incompressible text (a simple LCG over the base64 alphabet), so the
+      // cookie's size really grows with the argument.
+      static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      std::string big(static_cast<size_t>(std::atoll(arg.c_str())), ' ');
+      uint32_t x = 12345;
+      for (auto& ch : big) {
+        x = x * 1103515245u + 12345u;
+        ch = alphabet[(x >> 16) & 63];
+      }
+      s.set("big", big);
     }
   }
   // Read the flags now: describing the session must not change them.

@@ -14,7 +14,9 @@ std::string deletion_header(const config::Settings& st) {
   c.path = st.cookie_path;
   c.domain = st.cookie_domain;
   c.same_site = st.cookie_samesite;
-  c.secure = st.cookie_secure || st.cookie_name.rfind("__Secure-", 0) == 0 ||
+  // HttpResponse.delete_cookie: Secure only for the prefixed names and
+  // SameSite=None, not for SESSION_COOKIE_SECURE.
+  c.secure = st.cookie_name.rfind("__Secure-", 0) == 0 ||
              st.cookie_name.rfind("__Host-", 0) == 0 || st.cookie_samesite == cookie::SameSite::none;
   return cookie::format(c);
 }

@@ -43,7 +43,7 @@ void dump_string(std::string_view s, std::string& out) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {  // ensure_ascii escapes DEL too
       out += static_cast<char>(c);
       ++i;
       continue;
@@ -208,12 +208,22 @@ bool is_integer_text(std::string_view t) {
   return true;
 }
 
+// Whether the text needs the slower SAX path: non-finite tokens, integers
+// long enough to overflow 64 bits, or exponents that may overflow a double.
 bool needs_sax(std::string_view in) {
-  // Non-finite tokens, or an integer long enough to overflow 64 bits.
+  bool in_string = false, escaped = false;
   size_t run = 0;
   for (char c : in) {
-    if (c == 'N' || c == 'I') return true;
-    run = (c >= '0' && c <= '9') ? run + 1 : 0;
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == 'N' || c == 'I') return true;
+    else if ((c == 'e' || c == 'E') && run > 0) return true;
+    run = (c >= '0' && c <= '9') || (run > 0 && c == '.') ? run + 1 : 0;
     if (run >= 19) return true;
   }
   return false;
@@ -234,6 +244,21 @@ bool rewrite_non_finite(std::string_view in, std::string& out) {
     }
     std::string_view rest = in.substr(i);
     if (c == '"') in_string = true;
+    else if ((c >= '0' && c <= '9') || (c == '-' && i + 1 < in.size() && in[i + 1] >= '0' && in[i + 1] <= '9')) {
+      // A float too large for a double is infinite in Python (1E400 loads
+      // as inf); nlohmann refuses it, so it becomes the Infinity token.
+      size_t end = i + 1;
+      while (end < in.size() && std::strchr("0123456789.eE+-", in[end]) && in[end] != '\0') ++end;
+      std::string token(in.substr(i, end - i));
+      if (token.find_first_of("eE") != std::string::npos && std::isinf(std::strtod(token.c_str(), nullptr))) {
+        out += token[0] == '-' ? kNegInfText : kInfText;
+        changed = true;
+      } else {
+        out += token;
+      }
+      i = end - 1;
+      continue;
+    }
     else if (rest.substr(0, 3) == "NaN") { out += kNanText; i += 2; changed = true; continue; }
     else if (rest.substr(0, 8) == "Infinity") { out += kInfText; i += 7; changed = true; continue; }
     else if (rest.substr(0, 9) == "-Infinity") { out += kNegInfText; i += 8; changed = true; continue; }
@@ -268,6 +293,7 @@ std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
   bool high_bytes = false;
   for (unsigned char c : bytes) {
     if (c >= 0x80) high_bytes = true;
+    if (c == 0) return std::nullopt;  // never valid JSON text; nlohmann would stop there
     if (in_string) {
       if (escaped) escaped = false;
       else if (c == '\\') escaped = true;
@@ -293,7 +319,7 @@ std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
   }
   std::string rewritten;
   if (needs_sax(bytes)) {
-    if (!rewrite_non_finite(bytes, rewritten)) rewritten.assign(bytes);
+    rewrite_non_finite(bytes, rewritten);
     Json parsed;
     NonFiniteAwareParser handler(parsed);
     if (!Json::sax_parse(rewritten, &handler, nlohmann::detail::input_format_t::json, true) || handler.is_errored())

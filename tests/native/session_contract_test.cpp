@@ -123,12 +123,19 @@ struct SignedCookieFixture {
 
 #define SESSION_BACKENDS SignedCookieFixture
 
+// SessionBaseTests.test_create/test_delete/test_exists/test_load/test_save:
+// the base class cannot be used without a backend (NotImplementedError in
+// Django, a pure virtual interface here).
+static_assert(std::is_abstract_v<session::Store>, "Store must be abstract");
+
 // Session::session_key() is Django's read-only property: no setter is exposed,
 // and the accessor hands out a const reference.
 static_assert(std::is_const_v<std::remove_reference_t<decltype(std::declval<Session&>().session_key())>>,
               "session_key must be read-only");
 
 }  // namespace
+
+TYPE_TO_STRING(SignedCookieFixture);
 
 // ---------------------------------------------------------------------------
 // SessionTestsMixin: state flags and dict operations
