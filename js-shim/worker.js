@@ -43,7 +43,7 @@ async function runLoads(env, ops, log) {
     try {
       if (!binding) throw new Error(`binding ${op.binding} is not configured`);
       if (op.kind !== OP.KV_GET) throw new Error(`unknown load kind ${op.kind}`);
-      const value = await binding.get(op.key);
+      const value = await withTimeout(binding.get(op.key), LOAD_TIMEOUT_MS, `KV get on ${op.binding}`);
       results[i] = value === null ? { op, status: LOAD_MISSING, value: '' } : { op, status: LOAD_OK, value };
     } catch (err) {
       log.error(`load from ${op.binding} failed: ${err && err.message}`);
@@ -53,7 +53,9 @@ async function runLoads(env, ops, log) {
   for (const [name, indexes] of d1) {
     try {
       const db = env[name];
-      const answers = await db.batch(indexes.map((i) => db.prepare(ops[i].key).bind(...JSON.parse(ops[i].value || '[]'))));
+      const answers = await withTimeout(
+        db.batch(indexes.map((i) => db.prepare(ops[i].key).bind(...JSON.parse(ops[i].value || '[]')))),
+        LOAD_TIMEOUT_MS, `D1 batch on ${name}`);
       indexes.forEach((i, k) => { results[i] = { op: ops[i], status: LOAD_OK, value: JSON.stringify(answers[k].results ?? []) }; });
     } catch (err) {
       log.error(`D1 batch on ${name} failed: ${err && err.message}`);
@@ -64,6 +66,18 @@ async function runLoads(env, ops, log) {
 }
 
 const MAX_PLAN_ROUNDS = 4;
+// A binding that never answers must not hold the visitor: past these limits
+// the call counts as failed (503, nothing written).
+const LOAD_TIMEOUT_MS = 3000;
+const WRITE_TIMEOUT_MS = 3000;
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 // KV allows one write per second to a key and answers faster ones with 429:
 // retry within the request's budget before giving up with a 503.
 const KV_RETRY_DELAYS_MS = [300, 700, 1100];
@@ -81,8 +95,10 @@ const isRateLimited = (err) => /\b429\b|too many requests/i.test(String(err && e
 async function kvWrite(binding, op) {
   for (let attempt = 0; ; attempt++) {
     try {
-      if (op.kind === OP.KV_DELETE) return await binding.delete(op.key);
-      return await binding.put(op.key, op.value, op.ttl ? { expirationTtl: op.ttl } : undefined);
+      const write = op.kind === OP.KV_DELETE
+        ? binding.delete(op.key)
+        : binding.put(op.key, op.value, op.ttl ? { expirationTtl: op.ttl } : undefined);
+      return await withTimeout(write, WRITE_TIMEOUT_MS, `KV write on ${op.binding}`);
     } catch (err) {
       if (!isRateLimited(err) || attempt >= KV_RETRY_DELAYS_MS.length) throw err;
       await sleep(KV_RETRY_DELAYS_MS[attempt]);
@@ -102,7 +118,8 @@ async function runEffects(env, effects, log) {
     let answers;
     try {
       if (!db) throw new Error(`binding ${name} is not configured`);
-      answers = await db.batch(ops.map((op) => db.prepare(op.key).bind(...JSON.parse(op.value || '[]'))));
+      answers = await withTimeout(db.batch(ops.map((op) => db.prepare(op.key).bind(...JSON.parse(op.value || '[]')))),
+        WRITE_TIMEOUT_MS, `D1 batch on ${name}`);
     } catch (err) {
       throw new EffectFailed(1, `D1 write on ${name} failed: ${err && err.message}`);
     }
@@ -116,7 +133,7 @@ async function runEffects(env, effects, log) {
     const binding = env[op.binding];
     try {
       if (!binding) throw new Error(`binding ${op.binding} is not configured`);
-      if ((op.flags & FLAG.MUST_CHANGE) && (await binding.get(op.key)) === null) {
+      if ((op.flags & FLAG.MUST_CHANGE) && (await withTimeout(binding.get(op.key), LOAD_TIMEOUT_MS, 'KV get')) === null) {
         throw new EffectFailed(2, 'session record vanished before the update');
       }
       await kvWrite(binding, op);

@@ -108,7 +108,7 @@ App::App(config::Settings settings)
     : settings_(std::move(settings)),
       cookie_signer_(session::kSignedCookiesSalt, settings_.secret_key, settings_.secret_key_fallbacks),
       store_encoder_(session::kStoreSalt, settings_.secret_key, settings_.secret_key_fallbacks,
-                     signing::Limits{1024 * 1024, 300}) {}
+                     signing::Limits{session::ServerStore::kMaxRecordBytes, 300}) {}
 
 std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error) {
   config::Parsed parsed = config::parse(env);

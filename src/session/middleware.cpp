@@ -43,9 +43,14 @@ Outcome process_response(session::Session& s, bool request_had_cookie, int statu
   }
   if (status >= 500) return out;
 
-  if (s.save() == session::SaveStatus::update_error) {
-    out.update_error = true;
-    return out;
+  switch (s.save()) {
+    case session::SaveStatus::ok: break;
+    case session::SaveStatus::update_error: out.update_error = true; return out;
+    case session::SaveStatus::too_large:
+      out.action = CookieAction::too_large;
+      out.error_log = "session not saved: its data is over the store's " +
+                      std::to_string(1024 * 1024) + "-byte limit; the stored session is unchanged";
+      return out;
   }
   cookie::SetCookie c;
   c.name = st.cookie_name;

@@ -153,7 +153,9 @@ ServerStore::Pending& ServerStore::pending(const std::string& key) {
   return it->second;
 }
 
-void ServerStore::create(Session& s) {
+void ServerStore::create(Session& s) { create_and_save(s); }
+
+SaveStatus ServerStore::create_and_save(Session& s) {
   // Each key comes from SHA-256(entropy || n): any number of keys per request
   // (cycle_key after flush, ...) from one CSPRNG draw.
   std::string material = entropy_;
@@ -161,20 +163,20 @@ void ServerStore::create(Session& s) {
   platform::Digest d = platform::sha256(material);
   std::string key = new_session_key(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
   s.set_session_key(key);
-  save(s, true);
+  SaveStatus status = save(s, true);
+  if (status != SaveStatus::ok) s.set_session_key(std::nullopt);  // nothing stored under it
   s.modified = true;
+  return status;
 }
 
 SaveStatus ServerStore::save(Session& s, bool must_create) {
-  if (!s.session_key()) {
-    create(s);
-    return SaveStatus::ok;
-  }
+  if (!s.session_key()) return create_and_save(s);
+  std::string json = pyjson::dumps(must_create && !s.loaded() ? Json::object() : s.data());
+  if (json.size() > kMaxRecordBytes) return SaveStatus::too_large;
   Pending& p = pending(*s.session_key());
   if (must_create) p.create = true;
   p.deleted = false;
-  p.encoded = encoder_.sign_object(must_create && !s.loaded() ? Json::object() : s.data(),
-                                   static_cast<int64_t>(std::floor(s.now())));
+  p.encoded = encoder_.sign_serialized(json, static_cast<int64_t>(std::floor(s.now())));
   p.expire_date = s.get_expiry_date();
   p.expiry_age = s.get_expiry_age();
   backfill_.reset();
@@ -184,6 +186,8 @@ SaveStatus ServerStore::save(Session& s, bool must_create) {
 void ServerStore::remove(Session& s, std::optional<std::string> key) {
   if (!key) key = s.session_key();
   if (!key) return;
+  // A logout after a cache miss must not first refill the cache it deletes.
+  if (backfill_ && backfill_->kv_key == kv_key(engine_, *key)) backfill_.reset();
   Pending& p = pending(*key);
   if (p.create) {
     pending_.erase(*key);  // never stored: nothing to delete

@@ -53,6 +53,10 @@ class ServerStore final : public Store {
   // The writes this request made, coalesced per key, in first-touched order.
   std::vector<http::Op> effects() const;
 
+  // What a record may hold once decoded: larger saves are refused, so every
+  // stored record can be loaded back.
+  static constexpr size_t kMaxRecordBytes = 1024 * 1024;
+
   bool unavailable = false;           // a load failed: answer 503, write nothing
   std::optional<std::string> corrupt;  // a record failed its signature (logged)
 
@@ -64,6 +68,7 @@ class ServerStore final : public Store {
     double expire_date = 0;
     int64_t expiry_age = 0;
   };
+  SaveStatus create_and_save(Session& s);
   const http::Loaded* loaded_record(std::string_view binding, std::string_view key) const;
   struct Record {
     Json data;

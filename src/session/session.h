@@ -25,9 +25,10 @@ struct Policy {
 
 class Session;
 
-// What a backend reports from save(): Django's UpdateError is the one failure
-// a view must hear about (the record vanished during the request).
-enum class SaveStatus { ok, update_error };
+// What a backend reports from save(): Django's UpdateError (the record
+// vanished during the request), or a session too large to store, which is
+// refused instead of written and then found unreadable.
+enum class SaveStatus { ok, update_error, too_large };
 
 class Store {
  public:

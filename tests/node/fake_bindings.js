@@ -7,7 +7,7 @@
 // Wrappers compose: failing(recording(rateLimitedKv(kv))). Each exposes the
 // binding's own interface (KV: get/put/delete/list/getWithMetadata; D1:
 // prepare/batch/exec/dump), so the production shim cannot tell the difference.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Miniflare } from 'miniflare';
@@ -34,10 +34,15 @@ export async function startBindings() {
   return { mf, kv, db, dispose: () => mf.dispose() };
 }
 
+// Every migration in migrations/, in order, as `wrangler d1 migrations apply`
+// would (the session table and whatever else the site keeps in D1).
 export async function applyMigrations(db) {
-  const sql = readFileSync(join(ROOT, 'migrations/0001_django_session.sql'), 'utf8');
-  const statements = sql.replace(/--.*$/gm, '').split(';').map((s) => s.trim()).filter(Boolean);
-  for (const statement of statements) await db.prepare(statement).run();
+  const dir = join(ROOT, 'migrations');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    const sql = readFileSync(join(dir, file), 'utf8');
+    const statements = sql.replace(/^\s*--.*$/gm, '').split(';').map((s) => s.trim()).filter(Boolean);
+    for (const statement of statements) await db.prepare(statement).run();
+  }
 }
 
 export const isD1 = (binding) => typeof binding.prepare === 'function';
@@ -64,16 +69,18 @@ class WrappedStatement {
 
 const unwrap = (owner, stmt) => (stmt instanceof WrappedStatement && stmt.owner === owner ? stmt.inner : stmt);
 
-// around(binding, hook): every operation goes through
+// around(binding, hook, {prepare}): every operation goes through
 //   hook({binding: 'kv'|'d1', op, key?, value?, options?, statements?}, next)
-// where next() performs it on the inner binding. For D1, single-statement
-// calls (stmt.run() etc.) arrive as op 'batch' with one statement and
-// `single` set, so hooks see all SQL in one place.
-export function around(inner, hook) {
+// where next() performs it on the inner binding and returns its promise. For
+// D1, single-statement calls (stmt.run() etc.) arrive as op 'batch' with one
+// statement and `single` set, so hooks see all SQL in one place. D1's
+// prepare() is synchronous: it goes through the optional prepare(sql, next)
+// hook instead.
+export function around(inner, hook, { prepare = (sql, next) => next() } = {}) {
   if (isD1(inner)) {
     const w = {
       prepare(sql) {
-        return hook({ binding: 'd1', op: 'prepare', sql }, () => new WrappedStatement(w, inner.prepare(sql), sql));
+        return prepare(sql, () => new WrappedStatement(w, inner.prepare(sql), sql));
       },
       batch(statements) {
         const list = statements.map((s) => ({ sql: s.sql, params: s.params }));
@@ -115,7 +122,6 @@ const isWriteSql = (sql) => !/^\s*(SELECT|PRAGMA|EXPLAIN)\b/i.test(sql);
 export function recording(inner) {
   const log = [];
   const w = around(inner, async (call, next) => {
-    if (call.op === 'prepare') return next();
     const entry = { ...call, at: clock() };
     log.push(entry);
     try {
@@ -160,38 +166,44 @@ const MALFORMED_KV_VALUE = 'this is not a SessionBase.encode() value';
 //   Error        reject with that error
 //   'hang'       never answer until release() or hangMs (default 60 s) passes,
 //                then reject; the timer does not keep Node alive
-//   'malformed'  answer with data of the wrong shape (KV get: a non-encode()
-//                string; D1 batch: results that are not rows and no meta;
-//                writes: pretend success and store nothing)
+//   'malformed'  answer with data of the wrong shape (KV get: a string that
+//                is not encode() output; KV put/delete: pretend success and
+//                store nothing; D1 batch: `results` that are not rows and no
+//                meta, so no meta.changes either)
 //   function     (call, next) => anything: custom behaviour
+// D1's prepare() is synchronous: there any fault but a function throws.
 // times: how many matching calls fail (default: all); when(call): which calls.
 // The returned binding has .faults (mutable), .release() and .hits (count of
 // injected faults).
 export function failing(inner, faults = {}, { hangMs = 60_000 } = {}) {
   const pendingHangs = new Set();
-  const w = around(inner, (call, next) => {
-    const name = call.op;
-    let spec = w.faults[name];
-    if (spec === undefined || spec === null) return next();
+  const pick = (call) => {
+    let spec = w.faults[call.op];
+    if (spec === undefined || spec === null) return null;
     if (typeof spec !== 'object' || spec instanceof Error) spec = { fault: spec };
-    if (spec.when && !spec.when(call)) return next();
+    if (spec.when && !spec.when(call)) return null;
     if (spec.times !== undefined) {
-      if (spec.times <= 0) return next();
+      if (spec.times <= 0) return null;
       spec.times--;
     }
     w.hits++;
-    const fault = spec.fault;
+    return spec.fault;
+  };
+  const prepare = (sql, next) => {
+    const fault = pick({ binding: 'd1', op: 'prepare', sql });
+    if (fault === null) return next();
+    if (typeof fault === 'function') return fault({ binding: 'd1', op: 'prepare', sql }, next);
+    throw fault instanceof Error ? fault : d1Error();
+  };
+  const w = around(inner, (call, next) => {
+    const name = call.op;
+    const fault = pick(call);
+    if (fault === null) return next();
     if (typeof fault === 'function') return fault(call, next);
-    if (fault instanceof Error) {
-      if (name === 'prepare') throw fault;
-      return Promise.reject(fault);
-    }
+    if (fault instanceof Error) return Promise.reject(fault);
     switch (fault) {
-      case 'throw': {
-        const err = call.binding === 'kv' ? kvError(name) : d1Error();
-        if (name === 'prepare') throw err;
-        return Promise.reject(err);
-      }
+      case 'throw':
+        return Promise.reject(call.binding === 'kv' ? kvError(name) : d1Error());
       case 'hang':
         return new Promise((resolve, reject) => {
           const entry = {};
@@ -211,7 +223,7 @@ export function failing(inner, faults = {}, { hangMs = 60_000 } = {}) {
       default:
         throw new Error(`unknown fault ${fault}`);
     }
-  });
+  }, { prepare });
   w.faults = faults;
   w.hits = 0;
   w.release = () => { for (const h of [...pendingHangs]) h.fire(); };
