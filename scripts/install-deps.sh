@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   clang lld wasi-libc libc++-dev-wasm32 libclang-rt-dev-wasm32 emscripten binaryen
   cmake make g++ nlohmann-json3-dev doctest-dev libssl-dev zlib1g-dev pkg-config
+  libclang-rt-14-dev valgrind
   python3-django chromium nodejs npm ca-certificates
 )
 if [ "${1:-}" = "--no-test-deps" ]; then

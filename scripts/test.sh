@@ -14,6 +14,26 @@ echo "== native build + doctest"
 cmake --build --preset native
 ctest --preset native
 
+echo "== sanitizers: the doctest suite under ASan+UBSan, and under valgrind for leaks"
+[ -f build/native-asan/CMakeCache.txt ] || cmake --preset native-asan >/dev/null
+cmake --build --preset native-asan
+ctest --preset native-asan
+valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+  build/native/tests/native/unit_tests --no-intro=true --minimal=true
+
+echo "== fuzz smoke: each libFuzzer target for a fixed number of runs (long runs: see README)"
+[ -f build/native-fuzz/CMakeCache.txt ] || cmake --preset native-fuzz >/dev/null
+cmake --build --preset native-fuzz
+for target in $(ls tests/fuzz/*_fuzz.cpp | xargs -n1 basename | sed 's/\.cpp$//'); do
+  work=$(mktemp -d)
+  if ! build/native-fuzz/tests/fuzz/"$target" -runs="${FUZZ_RUNS:-20000}" -max_len=4096 -seed=1 \
+      "$work" tests/fuzz/corpus/"$target" > "$work.log" 2>&1; then
+    tail -40 "$work.log"; echo "fuzz target $target failed"; exit 1
+  fi
+  echo "$target: $(grep -E '^Done' "$work.log")"
+  rm -rf "$work" "$work.log"
+done
+
 echo "== WASM builds (WASI, Emscripten, and the test-only trap build)"
 scripts/build-wasm.sh
 [ -f build/wasm-wasi-test/CMakeCache.txt ] || cmake --preset wasm-wasi-test >/dev/null
