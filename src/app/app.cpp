@@ -65,21 +65,28 @@ session::Json next_visit_count(const session::Json& v) {
 
 namespace {
 
-App::View index_view(session::Session& s, const http::Request&, const std::vector<http::Loaded>& loaded) {
+App::View index_view(const pages::Pages& pages, session::Session& s, const http::Request&,
+                     const std::vector<http::Loaded>& loaded) {
   std::optional<catalog::Counts> counts = catalog::counts_from(loaded);
   if (!counts) {
     // The catalog is unreachable: say so, and leave the session untouched
     // (a visit that could not be shown is not counted).
-    App::View v{503, [](const middleware::Outcome&) { return pages::error(503); }};
+    App::View v{503, [](const middleware::Outcome&, std::string& body, std::string&) {
+                  body = pages::error(503);
+                  return true;
+                }};
     v.headers = {{"Retry-After", "1"}, {"Cache-Control", "no-store"}};
     v.log = "catalog counts unavailable (D1 binding DB failed or missing); answering 503";
     return v;
   }
   session::Json visits = next_visit_count(s.get("num_visits", 0));
   s.set("num_visits", visits);
-  return {200, [visits, counts](const middleware::Outcome& outcome) {
+  return {200, [&pages, visits, counts](const middleware::Outcome& outcome, std::string& body, std::string& error) {
             pages::IndexContext ctx{*counts, visits, outcome.action == middleware::CookieAction::too_large};
-            return pages::index(ctx);
+            tmpl::Error template_error;
+            if (pages.index(ctx, body, &template_error)) return true;
+            error = "template rendering failed: " + template_error.to_string();
+            return false;
           }};
 }
 
@@ -104,11 +111,12 @@ http::Response effect_failure_response(EffectFailure failure) {
   return r;
 }
 
-App::App(config::Settings settings)
+App::App(config::Settings settings, std::unique_ptr<pages::Pages> pages)
     : settings_(std::move(settings)),
       cookie_signer_(session::kSignedCookiesSalt, settings_.secret_key, settings_.secret_key_fallbacks),
       store_encoder_(session::kStoreSalt, settings_.secret_key, settings_.secret_key_fallbacks,
-                     signing::Limits{session::ServerStore::kMaxRecordBytes, 300}) {}
+                     signing::Limits{session::ServerStore::kMaxRecordBytes, 300}),
+      pages_(std::move(pages)) {}
 
 std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error) {
   config::Parsed parsed = config::parse(env);
@@ -116,7 +124,13 @@ std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error) 
     if (error) *error = parsed.error;
     return nullptr;
   }
-  return std::unique_ptr<App>(new App(std::move(*parsed.settings)));
+  tmpl::Error template_error;
+  std::unique_ptr<pages::Pages> loaded_pages = pages::Pages::load(&template_error);
+  if (!loaded_pages) {
+    if (error) *error = {"TEMPLATES", "TemplateSyntaxError: " + template_error.to_string()};
+    return nullptr;
+  }
+  return std::unique_ptr<App>(new App(std::move(*parsed.settings), std::move(loaded_pages)));
 }
 
 bool App::uses_session(const http::Request& req) const {
@@ -178,7 +192,7 @@ http::Response App::handle(const http::Request& req, const std::vector<http::Loa
       return r;
     }
     http::Response r = with_session(req, loaded, [&](session::Session& s, const http::Request& rq) {
-      return index_view(s, rq, loaded);
+      return index_view(*pages_, s, rq, loaded);
     });
     if (req.method == "HEAD") r.body.clear();
     return r;
@@ -224,7 +238,14 @@ http::Response App::with_session(const http::Request& req, const std::vector<htt
     r.status = v.status;
     r.add_header("Content-Type", v.content_type);
     add_security_headers(r);
-    r.body = v.render(outcome);
+    std::string render_error;
+    if (!v.render(outcome, r.body, render_error)) {
+      // Nothing of this request is kept: no cookie, no store writes.
+      http::Response failed = error_response(500);
+      failed.logs = std::move(logs);
+      failed.logs.push_back({http::LogLevel::error, render_error});
+      return failed;
+    }
     for (auto& [name, value] : v.headers) r.add_header(name, value);
   }
   if (!v.log.empty()) logs.push_back({http::LogLevel::error, v.log});

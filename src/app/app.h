@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/pages.h"
 #include "config/settings.h"
 #include "http/message.h"
 #include "session/middleware.h"
@@ -26,10 +27,11 @@ class App {
  public:
   // What a view returns: its status, and a renderer that runs after the
   // session middleware decided, so the page can say when a session could not
-  // be saved (the cookie would have been too large).
+  // be saved. A renderer that fails (returns false with a message) turns the
+  // response into a 500 with nothing saved.
   struct View {
     int status = 200;
-    std::function<std::string(const middleware::Outcome&)> render;
+    std::function<bool(const middleware::Outcome&, std::string& body, std::string& error)> render;
     std::string content_type = "text/html; charset=utf-8";
     std::vector<std::pair<std::string, std::string>> headers = {};
     std::string log = {};
@@ -49,7 +51,7 @@ class App {
   const config::Settings& settings() const { return settings_; }
 
  private:
-  explicit App(config::Settings settings);
+  App(config::Settings settings, std::unique_ptr<pages::Pages> pages);
 
   http::Response with_session(const http::Request& request, const std::vector<http::Loaded>& loaded,
                               const ViewFn& view) const;
@@ -59,6 +61,7 @@ class App {
   config::Settings settings_;
   signing::TimestampSigner cookie_signer_;
   signing::TimestampSigner store_encoder_;  // SessionBase.encode() for KV/D1 records
+  std::unique_ptr<pages::Pages> pages_;     // templates parsed once per isolate
   Limits limits_;
 };
 

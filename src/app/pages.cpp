@@ -1,57 +1,35 @@
 #include "app/pages.h"
 
+#include "app/routes.h"
+#include "template/embedded.h"
+
 namespace pages {
 
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#x27;"; break;
-      default: out += c;
-    }
+std::unique_ptr<Pages> Pages::load(tmpl::Error* error) {
+  tmpl::Hooks hooks;
+  hooks.routes = app::named_routes();
+  tmpl::Library library(std::move(hooks));
+  for (const auto& [name, source] : tmpl::embedded_templates())
+    if (!library.add(std::string(name), std::string(source), error)) return nullptr;
+  if (!library.link(error)) return nullptr;
+  if (!library.contains("index.html")) {
+    if (error) *error = {"index.html", 0, "template missing from src/templates/"};
+    return nullptr;
   }
-  return out;
+  return std::unique_ptr<Pages>(new Pages(std::move(library)));
 }
 
-std::string index(const IndexContext& c) {
-  std::string out;
-  out.reserve(2048);
-  out +=
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n  <title>Local Library</title>\n"
-      "  <meta charset=\"utf-8\">\n  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "  <link rel=\"stylesheet\" href=\"/static/css/styles.css\">\n</head>\n<body>\n"
-      "  <ul class=\"sidebar-nav\">\n"
-      "    <li><a href=\"/catalog/\">Home</a></li>\n"
-      "    <li><a href=\"/catalog/bookinstances/\">All book copies</a></li>\n"
-      "    <li><a href=\"/catalog/books/\">All books</a></li>\n"
-      "    <li><a href=\"/catalog/authors/\">All authors</a></li>\n"
-      "    <li><a href=\"/catalog/genres/\">All genres</a></li>\n"
-      "    <li><a href=\"/catalog/languages/\">All languages</a></li>\n"
-      "    <li><a href=\"/accounts/login/?next=/catalog/\">Login</a></li>\n"
-      "  </ul>\n"
-      "  <h1>Local Library Home</h1>\n"
-      "  <p>Welcome to LocalLibrary, a website developed by <em>Mozilla Developer Network</em>!</p>\n"
-      "  <h2>UML Models</h2>\n"
-      "  <img src=\"/static/images/local_library_model_uml.png\" alt=\"UML diagram\" style=\"width:75%\">\n"
-      "  <h2>Dynamic content</h2>\n"
-      "  <p>The library has the following record counts:</p>\n  <ul>\n";
-  out += "    <li><strong>Books:</strong> " + std::to_string(c.counts.books) + "</li>\n";
-  out += "    <li><strong>Copies:</strong> " + std::to_string(c.counts.copies) + "</li>\n";
-  out += "    <li><strong>Copies available:</strong> " + std::to_string(c.counts.copies_available) + "</li>\n";
-  out += "    <li><strong>Authors:</strong> " + std::to_string(c.counts.authors) + "</li>\n  </ul>\n";
-  // Python's str() of the number, and pluralize's "value != 1".
-  std::string visits = c.num_visits.is_number_float() ? pyjson::float_repr(*c.num_visits.get_ptr<const double*>())
-                                                      : pyjson::dumps(c.num_visits);
-  bool one = c.num_visits.is_number() && c.num_visits == pyjson::Json(1);
-  out += "  <p>You have visited this page " + escape(visits) + " time" + (one ? "" : "s") + ".</p>\n";
-  if (c.session_not_saved) out += "  <p class=\"warning\">Your session is too large to be saved; this visit was not counted.</p>\n";
-  out += "</body>\n</html>\n";
-  return out;
+bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) const {
+  tmpl::Json context = {
+      {"num_books", c.counts.books},
+      {"num_instances", c.counts.copies},
+      {"num_instances_available", c.counts.copies_available},
+      {"num_authors", c.counts.authors},
+      {"num_visits", c.num_visits},
+      {"session_not_saved", c.session_not_saved},
+      {"request", {{"path", c.path}}},
+  };
+  return library_.render("index.html", context, out, error);
 }
 
 std::string error(int status) {

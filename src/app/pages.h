@@ -1,9 +1,12 @@
 #pragma once
-// HTML for the pages the worker serves.
-#include <cstdint>
+// The pages the worker serves: the home page from the Django templates in
+// src/templates/ (embedded at build time, parsed once per isolate), and
+// Django's small built-in error pages.
+#include <memory>
 #include <string>
 
 #include "catalog/catalog.h"
+#include "template/template.h"
 #include "util/pyjson.h"
 
 namespace pages {
@@ -11,13 +14,24 @@ namespace pages {
 struct IndexContext {
   catalog::Counts counts;
   pyjson::Json num_visits = 0;
-  bool session_not_saved = false;  // the session outgrew the cookie: tell the visitor
+  bool session_not_saved = false;  // the session outgrew its store: tell the visitor
+  std::string path = "/catalog/";
 };
 
-std::string index(const IndexContext& ctx);
+class Pages {
+ public:
+  // Parses and links every embedded template; an error names the template and line.
+  static std::unique_ptr<Pages> load(tmpl::Error* error);
+
+  // false (with the error) only if rendering hits a limit; never expected.
+  bool index(const IndexContext& ctx, std::string& out, tmpl::Error* error) const;
+
+ private:
+  explicit Pages(tmpl::Library library) : library_(std::move(library)) {}
+  tmpl::Library library_;
+};
+
 // Django's default error pages (django.views.defaults), small and static.
 std::string error(int status);
-
-std::string escape(std::string_view text);
 
 }  // namespace pages

@@ -94,9 +94,10 @@ app::App::View session_script(session::Session& s, const http::Request& req) {
   bool accessed = s.accessed, modified = s.modified;
   pyjson::Json info = {{"results", results}, {"accessed", accessed}, {"modified", modified}};
   return {status,
-          [info](const middleware::Outcome& outcome) mutable {
+          [info](const middleware::Outcome& outcome, std::string& body, std::string&) mutable {
             info["cookie_action"] = static_cast<int>(outcome.action);
-            return pyjson::dumps(info);
+            body = pyjson::dumps(info);
+            return true;
           },
           "application/json"};
 }

@@ -16,6 +16,7 @@ namespace tmpl::detail {
 
 // Python ints are unbounded; 128 bits covers every JSON integer and their sums.
 using Int = __int128;
+using UInt = unsigned __int128;
 
 // Hostile-input limits.
 inline constexpr int kMaxParseNesting = 100;   // nested block tags in one template
@@ -37,7 +38,7 @@ void append_utf8(std::string& out, uint32_t cp);
 size_t char_count(std::string_view s);
 // Byte length of the str.isspace() character at s[i], 0 if it is not one.
 size_t space_at(std::string_view s, size_t i);
-std::string_view strip(std::string_view s);
+std::string_view strip(std::string_view s, bool left = true, bool right = true);
 std::vector<std::string_view> split_ws(std::string_view s);
 // Python's \w for a single byte (non-ASCII bytes count as word characters).
 bool is_word_byte(unsigned char c);
@@ -47,6 +48,7 @@ bool is_digit(char c);
 bool parse_int(std::string_view s, Int& out);
 bool parse_float(std::string_view s, double& out);
 
+void divmod_u128(UInt a, UInt b, UInt& quotient, UInt& remainder);
 void append_int(std::string& out, Int v);
 void append_float_repr(std::string& out, double v);      // Python repr()
 void append_float_localized(std::string& out, double v);  // Django localize()
@@ -57,6 +59,7 @@ void append_upper(std::string& out, std::string_view s);
 void append_lower(std::string& out, std::string_view s);
 void append_title(std::string& out, std::string_view s);   // str.title()
 void append_capfirst(std::string& out, std::string_view s);
+void append_capitalize(std::string& out, std::string_view s);  // str.capitalize()
 bool is_combining(uint32_t cp);
 
 // urllib.parse.quote(s, safe=safe).
@@ -124,6 +127,7 @@ struct BlockFrame {  // the `block` variable inside {% block %}
 
 Value from_json(const Json& j, const std::shared_ptr<const Json>& holder);
 const Json& empty_object();
+bool loop_get(const LoopState& l, std::string_view key, Value& out);  // forloop[key]
 
 bool truthy(const Value& v);
 bool length_of(const Value& v, size_t& n);  // false: TypeError
@@ -288,6 +292,8 @@ struct LibraryData {
   bool linked = false;
 
   const Template* find(std::string_view name) const;
+  // Routes with this name, the last defined first (Django's reverse order).
+  std::vector<const Route*> routes_named(std::string_view name) const;
 };
 
 // parser.cpp

@@ -12,24 +12,34 @@ namespace tmpl::detail {
 
 // Django's BlockContext: per block name, the overriding blocks from the root
 // template (front) to the most derived child (back).
+// Stacks are bounded by the extends chain, itself bounded by
+// kMaxIncludeDepth, so they live inline: one allocation per render.
 struct BlockContext {
+  static constexpr size_t kMaxChain = kMaxIncludeDepth + 2;
   struct Entry {
     int name;
-    std::vector<const BlockNode*> stack;
+    size_t size = 0;
+    const BlockNode* stack[kMaxChain];
   };
   bool active = false;  // an {% extends %} ran in this Template.render
   std::vector<Entry> entries;
-  std::vector<const Template*> history;  // extends chain, to refuse loops
+  size_t history_size = 0;  // extends chain, to refuse loops
+  const Template* history[kMaxChain];
 
-  void add_blocks(const std::vector<const BlockNode*>& blocks);
+  bool add_blocks(const std::vector<const BlockNode*>& blocks);  // false: chain too long
   const BlockNode* pop(int name);
   void push(int name, const BlockNode* block);
   const BlockNode* top(int name) const;
+  bool in_history(const Template* t) const;
+  bool add_history(const Template* t);
 };
 
 class Renderer {
  public:
-  Renderer(const LibraryData& lib, const Json* root) : lib(lib), root_(root) {}
+  Renderer(const LibraryData& lib, const Json* root) : lib(lib), root_(root) {
+    bindings_.reserve(16);
+    frames_.reserve(16);
+  }
 
   // Context stack. Assignments go to the innermost frame, lookups walk
   // outwards, then the user's JSON object, then Django's True/False/None.
@@ -67,6 +77,7 @@ class Renderer {
   int include_depth = 0;
   Error error;
   bool failed = false;
+  std::string missing_key;  // the lookup that last failed, for messages
 
  private:
   struct Binding {
@@ -125,6 +136,8 @@ class ForNode final : public Node {
   explicit ForNode(int line) : Node(NodeKind::for_, line) {}
   bool render(Renderer& r, std::string& out) const override;
   void child_lists(std::vector<NodeList*>& out) override;
+  bool render_loop(Renderer& r, LoopState& loop, std::string& out) const;
+  bool render_unpacked(Renderer& r, const Value& item, std::string& out) const;
   std::vector<int> loopvars;
   FilterExpr sequence;
   bool reversed = false;
@@ -184,12 +197,14 @@ class UrlNode final : public Node {
   explicit UrlNode(int line) : Node(NodeKind::url, line) {}
   bool render(Renderer& r, std::string& out) const override;
   bool link(Linker& l) override;
+  bool reverse(Renderer& r, std::string& url) const;
   FilterExpr view_name;
   std::vector<FilterExpr> args;
   std::vector<std::pair<std::string, FilterExpr>> kwargs;
   int asvar = -1;
   std::vector<const Route*> routes;     // candidates for a constant view name
   std::optional<std::string> constant;  // folded result when every input is constant
+  std::string constant_escaped;
 };
 
 class StaticNode final : public Node {
@@ -200,6 +215,7 @@ class StaticNode final : public Node {
   FilterExpr path;
   int asvar = -1;
   std::optional<std::string> constant;
+  std::string constant_escaped;
 };
 
 class PrefixNode final : public Node {  // {% get_static_prefix %}

@@ -66,15 +66,15 @@ size_t space_at(std::string_view s, size_t i) {
   return space && len > 1 ? len : 0;
 }
 
-std::string_view strip(std::string_view s) {
+std::string_view strip(std::string_view s, bool left, bool right) {
   size_t b = 0;
-  while (b < s.size()) {
+  while (left && b < s.size()) {
     const size_t n = space_at(s, b);
     if (n == 0) break;
     b += n;
   }
   size_t e = s.size();
-  while (e > b) {
+  while (right && e > b) {
     // Step back to the start of the last character.
     size_t start = e - 1;
     while (start > b && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80 && e - start < 4) --start;
@@ -148,7 +148,7 @@ bool parse_int(std::string_view s, Int& out) {
   for (; i < s.size(); ++i) {
     if (s[i] == '_') continue;
     const int d = s[i] - '0';
-    if (v > (kMax - d) / 10) return false;
+    if (v > kMax / 10 || (v == kMax / 10 && d > kMax % 10)) return false;  // folded at compile time
     v = v * 10 + d;
   }
   out = neg ? -v : v;
@@ -194,16 +194,39 @@ bool parse_float(std::string_view s, double& out) {
   return true;
 }
 
+// Debian's wasm32 compiler-rt builds __umodti3/__modti3 with a stack
+// protector wasi-libc cannot link, so 128-bit division is done by hand.
+void divmod_u128(UInt a, UInt b, UInt& quotient, UInt& remainder) {
+  quotient = 0;
+  remainder = 0;
+  for (int bit = 127; bit >= 0; --bit) {
+    remainder = (remainder << 1) | ((a >> bit) & 1);
+    if (remainder >= b) {
+      remainder -= b;
+      quotient |= UInt(1) << bit;
+    }
+  }
+}
+
 void append_int(std::string& out, Int v) {
-  char buf[48];
-  size_t n = 0;
-  unsigned __int128 u = v < 0 ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
-  do {
-    buf[n++] = static_cast<char>('0' + static_cast<int>(u % 10));
-    u /= 10;
-  } while (u != 0);
+  UInt u = v < 0 ? -static_cast<UInt>(v) : static_cast<UInt>(v);
   if (v < 0) out += '-';
-  while (n > 0) out += buf[--n];
+  // Split off 19-digit groups so the digits come from 64-bit arithmetic.
+  constexpr uint64_t kGroup = 10000000000000000000ull;
+  uint64_t groups[3];
+  int n = 0;
+  while (u >= kGroup) {
+    UInt q, r;
+    divmod_u128(u, kGroup, q, r);
+    groups[n++] = static_cast<uint64_t>(r);
+    u = q;
+  }
+  out += std::to_string(static_cast<uint64_t>(u));
+  while (n > 0) {
+    const std::string digits = std::to_string(groups[--n]);
+    out.append(19 - digits.size(), '0');
+    out += digits;
+  }
 }
 
 namespace {
@@ -399,7 +422,8 @@ void append_repr_str(std::string& out, std::string_view s) {
 }
 
 // ---------------------------------------------------------------------------
-// Case mapping for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic.
+// Case mapping for Latin (ASCII, Latin-1, Extended-A, most of Extended-B and
+// Extended Additional), Greek, Cyrillic, Armenian and fullwidth Latin.
 // Other scripts pass through unchanged.
 
 namespace {
@@ -409,17 +433,34 @@ struct AltRange {
   uint32_t first, last;
 };
 constexpr AltRange kAltRanges[] = {
-    {0x0100, 0x012F}, {0x0132, 0x0137}, {0x014A, 0x0177}, {0x0460, 0x0481},
-    {0x048A, 0x04BF}, {0x04D0, 0x052F},
+    {0x0100, 0x012F}, {0x0132, 0x0137}, {0x014A, 0x0177}, {0x01DE, 0x01EF}, {0x01F8, 0x021F},
+    {0x0222, 0x0233}, {0x0460, 0x0481}, {0x048A, 0x04BF}, {0x04D0, 0x052F}, {0x1E00, 0x1E95},
+    {0x1EA0, 0x1EFF},
 };
 // Pairs laid out as (upper, lower) starting on an odd code point.
-constexpr AltRange kOddAltRanges[] = {{0x0139, 0x0148}, {0x0179, 0x017E}, {0x04C1, 0x04CE}};
+constexpr AltRange kOddAltRanges[] = {{0x0139, 0x0148}, {0x0179, 0x017E}, {0x01CD, 0x01DC}, {0x04C1, 0x04CE}};
+
+// DŽ Dž dž, LJ Lj lj, NJ Nj nj, DZ Dz dz: upper, title and lower forms in a row.
+bool digraph_base(uint32_t c, uint32_t& base) {
+  if (c >= 0x1C4 && c <= 0x1CC) {
+    base = 0x1C4 + (c - 0x1C4) / 3 * 3;
+    return true;
+  }
+  if (c >= 0x1F1 && c <= 0x1F3) {
+    base = 0x1F1;
+    return true;
+  }
+  return false;
+}
 
 uint32_t simple_lower(uint32_t c) {
+  uint32_t base;
+  if (digraph_base(c, base)) return base + 2;
   if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
   if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3AB && c != 0x3A2) ||
-      (c >= 0x410 && c <= 0x42F))
+      (c >= 0x410 && c <= 0x42F) || (c >= 0xFF21 && c <= 0xFF3A))
     return c + 32;
+  if (c >= 0x531 && c <= 0x556) return c + 48;
   if (c >= 0x400 && c <= 0x40F) return c + 80;
   switch (c) {
     case 0x178: return 0xFF;
@@ -438,10 +479,13 @@ uint32_t simple_lower(uint32_t c) {
 }
 
 uint32_t simple_upper(uint32_t c) {
+  uint32_t base;
+  if (digraph_base(c, base)) return base;
   if (c < 0x80) return (c >= 'a' && c <= 'z') ? c - 32 : c;
   if ((c >= 0xE0 && c <= 0xFE && c != 0xF7) || (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2) ||
-      (c >= 0x430 && c <= 0x44F))
+      (c >= 0x430 && c <= 0x44F) || (c >= 0xFF41 && c <= 0xFF5A))
     return c - 32;
+  if (c >= 0x561 && c <= 0x586) return c - 48;
   if (c >= 0x450 && c <= 0x45F) return c - 80;
   switch (c) {
     case 0xB5: return 0x39C;
@@ -472,6 +516,8 @@ void put_upper(std::string& out, uint32_t c) {
 
 void put_title(std::string& out, uint32_t c) {
   if (c == 0xDF) { out += "Ss"; return; }
+  uint32_t base;
+  if (digraph_base(c, base)) { append_utf8(out, base + 1); return; }
   put_upper(out, c);
 }
 
@@ -481,10 +527,12 @@ void put_lower(std::string& out, uint32_t c) {
 }
 
 bool is_cased(uint32_t c) {
-  return simple_lower(c) != c || simple_upper(c) != c || c == 0xDF || c == 0x138 || c == 0x149 ||
+  return simple_lower(c) != c || simple_upper(c) != c || c == 0xDF || c == 0x130 || c == 0x138 || c == 0x149 ||
          c == 0xAA || c == 0xBA || c == 0x390 || c == 0x3B0;
 }
 
+// `put(out, cp, start, end)` for each character s[start, end); invalid
+// UTF-8 bytes are copied through.
 template <typename F>
 void map_chars(std::string& out, std::string_view s, F put) {
   out.reserve(out.size() + s.size());
@@ -493,26 +541,61 @@ void map_chars(std::string& out, std::string_view s, F put) {
     if (len == 1 && cp >= 0x80) {
       out += s[i];
     } else {
-      put(out, cp);
+      put(out, cp, i, i + len);
     }
+  }
+}
+
+bool cased_before(std::string_view s, size_t start) {
+  if (start == 0) return false;
+  size_t i = start - 1, len;
+  while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80 && start - i < 4) --i;
+  return is_cased(decode_utf8(s, i, len));
+}
+
+bool cased_after(std::string_view s, size_t end) {
+  size_t len;
+  return end < s.size() && is_cased(decode_utf8(s, end, len));
+}
+
+// Python lowercases a capital sigma that ends a word to the final form.
+void put_lower_in(std::string& out, uint32_t cp, std::string_view s, size_t start, size_t end) {
+  if (cp == 0x3A3 && cased_before(s, start) && !cased_after(s, end)) {
+    append_utf8(out, 0x3C2);
+  } else {
+    put_lower(out, cp);
   }
 }
 
 }  // namespace
 
-void append_upper(std::string& out, std::string_view s) { map_chars(out, s, put_upper); }
+void append_upper(std::string& out, std::string_view s) {
+  map_chars(out, s, [&](std::string& o, uint32_t cp, size_t, size_t) { put_upper(o, cp); });
+}
 
-void append_lower(std::string& out, std::string_view s) { map_chars(out, s, put_lower); }
+void append_lower(std::string& out, std::string_view s) {
+  map_chars(out, s, [&](std::string& o, uint32_t cp, size_t start, size_t end) { put_lower_in(o, cp, s, start, end); });
+}
 
 void append_title(std::string& out, std::string_view s) {
   bool previous_cased = false;
-  map_chars(out, s, [&](std::string& o, uint32_t cp) {
+  map_chars(out, s, [&](std::string& o, uint32_t cp, size_t start, size_t end) {
     if (previous_cased) {
-      put_lower(o, cp);
+      put_lower_in(o, cp, s, start, end);
     } else {
       put_title(o, cp);
     }
     previous_cased = is_cased(cp);
+  });
+}
+
+void append_capitalize(std::string& out, std::string_view s) {
+  map_chars(out, s, [&](std::string& o, uint32_t cp, size_t start, size_t end) {
+    if (start == 0) {
+      put_title(o, cp);
+    } else {
+      put_lower_in(o, cp, s, start, end);
+    }
   });
 }
 

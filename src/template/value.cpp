@@ -110,6 +110,20 @@ Value loop_field(const LoopState& l, size_t k) {
   }
 }
 
+}  // namespace
+
+bool loop_get(const LoopState& l, std::string_view key, Value& out) {
+  for (size_t k = 0; k < kLoopSize; ++k) {
+    if (kLoopKeys[k] == key) {
+      out = loop_field(l, k);
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
 Value pair_first(const Value& pair) {
   Value key = Value::borrowed(*pair.key, false);
   key.holder = pair.holder;

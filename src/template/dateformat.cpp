@@ -1,0 +1,341 @@
+// The |date filter (django.utils.dateformat) on ISO-8601 strings. Naive
+// values are in UTC (Django TIME_ZONE='UTC'); "Z"/"+HH:MM" suffixes give a
+// fixed-offset aware datetime. English names, Django's default formats.
+#include <cstdio>
+
+#include "template/detail.h"
+
+namespace tmpl::detail {
+
+namespace {
+
+struct DateTime {
+  int year = 1, month = 1, day = 1, hour = 0, minute = 0, second = 0, micro = 0;
+  bool aware = false;
+  int offset = 0;  // seconds east of UTC
+};
+
+constexpr const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                   "July",    "August",   "September", "October", "November", "December"};
+constexpr const char* kMonthsAp[] = {"Jan.", "Feb.", "March", "April", "May",  "June",
+                                     "July", "Aug.", "Sept.", "Oct.",  "Nov.", "Dec."};
+constexpr const char* kMonths3[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                    "jul", "aug", "sep", "oct", "nov", "dec"};
+constexpr const char* kWeekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+constexpr const char* kWeekdaysAbbr[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+
+bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int y, int m) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
+}
+
+// Days since 1970-01-01 (proleptic Gregorian).
+int64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+int weekday(const DateTime& dt) {  // Monday = 0
+  const int64_t days = days_from_civil(dt.year, dt.month, dt.day);
+  return static_cast<int>(((days + 3) % 7 + 7) % 7);
+}
+
+int day_of_year(const DateTime& dt) {
+  return static_cast<int>(days_from_civil(dt.year, dt.month, dt.day) - days_from_civil(dt.year, 1, 1)) + 1;
+}
+
+int iso_weeks_in_year(int y) {
+  auto p = [](int year) { return (year + year / 4 - year / 100 + year / 400) % 7; };
+  return p(y) == 4 || p(y - 1) == 3 ? 53 : 52;
+}
+
+void iso_calendar(const DateTime& dt, int& iso_year, int& week) {
+  iso_year = dt.year;
+  week = (day_of_year(dt) - (weekday(dt) + 1) + 10) / 7;
+  if (week < 1) {
+    --iso_year;
+    week = iso_weeks_in_year(iso_year);
+  } else if (week > iso_weeks_in_year(iso_year)) {
+    ++iso_year;
+    week = 1;
+  }
+}
+
+// Reads exactly `n` digits at s[i].
+bool digits(std::string_view s, size_t& i, size_t n, int& out) {
+  if (i + n > s.size()) return false;
+  out = 0;
+  for (size_t k = 0; k < n; ++k) {
+    if (!is_digit(s[i + k])) return false;
+    out = out * 10 + (s[i + k] - '0');
+  }
+  i += n;
+  return true;
+}
+
+bool expect(std::string_view s, size_t& i, char c) {
+  if (i >= s.size() || s[i] != c) return false;
+  ++i;
+  return true;
+}
+
+bool parse_time(std::string_view s, size_t& i, DateTime& dt) {
+  if (!digits(s, i, 2, dt.hour) || !expect(s, i, ':') || !digits(s, i, 2, dt.minute)) return false;
+  if (i < s.size() && s[i] == ':') {
+    ++i;
+    if (!digits(s, i, 2, dt.second)) return false;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      size_t n = 0;
+      int scale = 100000;
+      while (i < s.size() && is_digit(s[i]) && n < 6) {
+        dt.micro += (s[i++] - '0') * scale;
+        scale /= 10;
+        ++n;
+      }
+      if (n == 0) return false;
+    }
+  }
+  if (i < s.size() && s[i] == 'Z') {
+    ++i;
+    dt.aware = true;
+  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    const int sign = s[i++] == '-' ? -1 : 1;
+    int oh, om;
+    if (!digits(s, i, 2, oh) || !expect(s, i, ':') || !digits(s, i, 2, om) || oh > 23 || om > 59) return false;
+    dt.aware = true;
+    dt.offset = sign * (oh * 3600 + om * 60);
+  }
+  return dt.hour <= 23 && dt.minute <= 59 && dt.second <= 59;
+}
+
+// YYYY-MM-DD[(T| )HH:MM[:SS[.ffffff]][Z|(+|-)HH:MM]]
+bool parse_iso(std::string_view s, DateTime& dt) {
+  size_t i = 0;
+  if (!digits(s, i, 4, dt.year) || !expect(s, i, '-') || !digits(s, i, 2, dt.month) || !expect(s, i, '-') ||
+      !digits(s, i, 2, dt.day))
+    return false;
+  if (dt.year < 1 || dt.month < 1 || dt.month > 12 || dt.day < 1 || dt.day > days_in_month(dt.year, dt.month))
+    return false;
+  if (i < s.size() && (s[i] == 'T' || s[i] == ' ')) {
+    ++i;
+    if (!parse_time(s, i, dt)) return false;
+  }
+  return i == s.size();
+}
+
+void put_num(std::string& out, long long v, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%0*lld", width, v);
+  out += buf;
+}
+
+int hour12(const DateTime& dt) { return dt.hour % 12 == 0 ? 12 : dt.hour % 12; }
+
+void put_offset(std::string& out, int offset, bool colon) {
+  out += offset < 0 ? '-' : '+';
+  const int a = offset < 0 ? -offset : offset;
+  put_num(out, a / 3600, 2);
+  if (colon) out += ':';
+  put_num(out, (a / 60) % 60, 2);
+}
+
+void put_tzname(std::string& out, const DateTime& dt) {
+  out += "UTC";
+  if (dt.offset != 0) put_offset(out, dt.offset, true);
+}
+
+void put_f(std::string& out, const DateTime& dt) {
+  put_num(out, hour12(dt), 0);
+  if (dt.minute != 0) {
+    out += ':';
+    put_num(out, dt.minute, 2);
+  }
+}
+
+void put_isoformat(std::string& out, const DateTime& dt) {
+  put_num(out, dt.year, 4);
+  out += '-';
+  put_num(out, dt.month, 2);
+  out += '-';
+  put_num(out, dt.day, 2);
+  out += 'T';
+  put_num(out, dt.hour, 2);
+  out += ':';
+  put_num(out, dt.minute, 2);
+  out += ':';
+  put_num(out, dt.second, 2);
+  if (dt.micro != 0) {
+    out += '.';
+    put_num(out, dt.micro, 6);
+  }
+  if (dt.aware) put_offset(out, dt.offset, true);
+}
+
+void put_rfc5322(std::string& out, const DateTime& dt) {
+  out += kWeekdaysAbbr[weekday(dt)];
+  out += ", ";
+  put_num(out, dt.day, 2);
+  out += ' ';
+  out += static_cast<char>(kMonths3[dt.month - 1][0] - 'a' + 'A');
+  out += kMonths3[dt.month - 1] + 1;
+  out += ' ';
+  put_num(out, dt.year, 4);
+  out += ' ';
+  put_num(out, dt.hour, 2);
+  out += ':';
+  put_num(out, dt.minute, 2);
+  out += ':';
+  put_num(out, dt.second, 2);
+  out += ' ';
+  put_offset(out, dt.offset, false);
+}
+
+const char* ordinal_suffix(int day) {
+  if (day >= 11 && day <= 13) return "th";
+  switch (day % 10) {
+    case 1: return "st";
+    case 2: return "nd";
+    case 3: return "rd";
+    default: return "th";
+  }
+}
+
+bool is_format_char(char c) {
+  static const std::string_view kChars = "aAbcdDeEfFgGhHiIjlLmMnNoOPrsStTUuwWyYzZ";
+  return kChars.find(c) != std::string_view::npos;
+}
+
+void put_format_char(std::string& out, const DateTime& dt, char c) {
+  int iso_year, iso_week;
+  switch (c) {
+    case 'a': out += dt.hour > 11 ? "p.m." : "a.m."; break;
+    case 'A': out += dt.hour > 11 ? "PM" : "AM"; break;
+    case 'b': out += kMonths3[dt.month - 1]; break;
+    case 'c': put_isoformat(out, dt); break;
+    case 'd': put_num(out, dt.day, 2); break;
+    case 'D': out += kWeekdaysAbbr[weekday(dt)]; break;
+    case 'e': if (dt.aware) put_tzname(out, dt); break;
+    case 'E': case 'F': out += kMonths[dt.month - 1]; break;
+    case 'f': put_f(out, dt); break;
+    case 'g': put_num(out, hour12(dt), 0); break;
+    case 'G': put_num(out, dt.hour, 0); break;
+    case 'h': put_num(out, hour12(dt), 2); break;
+    case 'H': put_num(out, dt.hour, 2); break;
+    case 'i': put_num(out, dt.minute, 2); break;
+    case 'I': out += '0'; break;
+    case 'j': put_num(out, dt.day, 0); break;
+    case 'l': out += kWeekdays[weekday(dt)]; break;
+    case 'L': out += is_leap(dt.year) ? "True" : "False"; break;
+    case 'm': put_num(out, dt.month, 2); break;
+    case 'M': out += static_cast<char>(kMonths3[dt.month - 1][0] - 'a' + 'A'); out += kMonths3[dt.month - 1] + 1; break;
+    case 'n': put_num(out, dt.month, 0); break;
+    case 'N': out += kMonthsAp[dt.month - 1]; break;
+    case 'o': iso_calendar(dt, iso_year, iso_week); put_num(out, iso_year, 0); break;
+    case 'O': put_offset(out, dt.offset, false); break;
+    case 'P':
+      if (dt.minute == 0 && dt.hour == 0) {
+        out += "midnight";
+      } else if (dt.minute == 0 && dt.hour == 12) {
+        out += "noon";
+      } else {
+        put_f(out, dt);
+        out += dt.hour > 11 ? " p.m." : " a.m.";
+      }
+      break;
+    case 'r': put_rfc5322(out, dt); break;
+    case 's': put_num(out, dt.second, 2); break;
+    case 'S': out += ordinal_suffix(dt.day); break;
+    case 't': put_num(out, days_in_month(dt.year, dt.month), 2); break;
+    case 'T': put_tzname(out, dt); break;
+    case 'u': put_num(out, dt.micro, 6); break;
+    case 'U':
+      put_num(out, days_from_civil(dt.year, dt.month, dt.day) * 86400 + dt.hour * 3600 + dt.minute * 60 +
+                       dt.second - dt.offset, 0);
+      break;
+    case 'w': put_num(out, (weekday(dt) + 1) % 7, 0); break;
+    case 'W': iso_calendar(dt, iso_year, iso_week); put_num(out, iso_week, 0); break;
+    case 'y': put_num(out, dt.year % 100, 2); break;
+    case 'Y': put_num(out, dt.year, 0); break;
+    case 'z': put_num(out, day_of_year(dt), 0); break;
+    case 'Z': put_num(out, dt.offset, 0); break;
+    default: break;
+  }
+}
+
+// Formatter.format: format characters not preceded by a backslash; in the
+// literal runs between them "\x" becomes "x". Without a date, only the
+// timezone characters work (as ""): any other one fails the whole format,
+// as the AttributeError does in Django.
+bool format_date(std::string& out, const DateTime* dt, std::string_view fmt) {
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    const char c = fmt[i];
+    if (is_format_char(c) && (i == 0 || fmt[i - 1] != '\\')) {
+      if (dt) {
+        put_format_char(out, *dt, c);
+      } else if (std::string_view("eOTZI").find(c) == std::string_view::npos) {
+        return false;
+      }
+    } else if (c == '\\' && i + 1 < fmt.size() && fmt[i + 1] != '\n') {
+      out += fmt[++i];
+    } else {
+      out += c;
+    }
+  }
+  return true;
+}
+
+// get_format(): Django's named formats (USE_L10N off, English defaults).
+std::string_view named_format(std::string_view name) {
+  static const std::pair<std::string_view, std::string_view> kNamed[] = {
+      {"DATE_FORMAT", "N j, Y"},          {"DATETIME_FORMAT", "N j, Y, P"}, {"TIME_FORMAT", "P"},
+      {"YEAR_MONTH_FORMAT", "F Y"},       {"MONTH_DAY_FORMAT", "F j"},      {"SHORT_DATE_FORMAT", "m/d/Y"},
+      {"SHORT_DATETIME_FORMAT", "m/d/Y P"}, {"FIRST_DAY_OF_WEEK", "0"},     {"DECIMAL_SEPARATOR", "."},
+      {"THOUSAND_SEPARATOR", ","},        {"NUMBER_GROUPING", "0"}};
+  for (const auto& [key, fmt] : kNamed) {
+    if (key == name) return fmt;
+  }
+  return name;
+}
+
+}  // namespace
+
+// date_format(value, arg), falling back to format(value, arg) with the raw
+// argument, then to '' -- the order Django tries them in.
+Status date_filter(FilterCtx& ctx, Value& v, const Value* arg) {
+  if (v.kind == Value::Kind::none || (v.is_string() && v.text().empty())) {
+    v = Value::owned(std::string(), false);
+    return Status::ok;
+  }
+  if (arg && truthy(*arg) && (arg->kind == Value::Kind::list || arg->kind == Value::Kind::dict)) {
+    *ctx.error = "unhashable date format";  // get_format() caches by format
+    return Status::error;
+  }
+  DateTime dt;
+  const bool is_date = v.is_string() && parse_iso(v.text(), dt);
+  std::string fmt = "DATE_FORMAT";
+  if (arg && truthy(*arg)) {
+    fmt.clear();
+    append_str(fmt, *arg);
+  }
+  std::string out;
+  if (!format_date(out, is_date ? &dt : nullptr, named_format(fmt))) {
+    std::string raw = "None";
+    if (arg) {
+      raw.clear();
+      append_str(raw, *arg);
+    }
+    out.clear();
+    if (!format_date(out, nullptr, raw)) out.clear();
+  }
+  v = Value::owned(std::move(out), false);
+  return Status::ok;
+}
+
+}  // namespace tmpl::detail

@@ -1,0 +1,190 @@
+// Link step: resolves constant extends/include targets and {% url %} names,
+// folds constant {% url %}/{% static %} results, and rejects cycles that
+// would recurse forever.
+#include <unordered_map>
+
+#include "template/nodes.h"
+
+namespace tmpl::detail {
+
+class Linker {
+ public:
+  Linker(LibraryData& lib, Error* err) : lib(lib), err_(err) {}
+
+  bool fail(int line, std::string message) {
+    if (err_) *err_ = Error{current ? current->name : std::string(), line, std::move(message)};
+    return false;
+  }
+
+  LibraryData& lib;
+  const Template* current = nullptr;
+
+ private:
+  Error* err_;
+};
+
+namespace {
+
+bool constant_value(const FilterExpr& e, Value& out) {
+  if (e.var.symbol >= 0 || !e.filters.empty()) return false;
+  out = e.var.literal;
+  return true;
+}
+
+}  // namespace
+
+bool ExtendsNode::link(Linker& l) {
+  std::string_view name;
+  if (!parent_name.constant_string(name)) return true;
+  parent = l.lib.find(name);
+  if (!parent) return l.fail(line, "missing parent template '" + std::string(name) + "'");
+  return true;
+}
+
+bool IncludeNode::link(Linker& l) {
+  std::string_view name;
+  if (!target.constant_string(name)) return true;
+  resolved = l.lib.find(name);
+  if (!resolved) return l.fail(line, "included template '" + std::string(name) + "' does not exist");
+  return true;
+}
+
+bool UrlNode::link(Linker& l) {
+  if (!args.empty() && !kwargs.empty()) return l.fail(line, "Don't mix *args and **kwargs in call to reverse()!");
+  std::string_view name;
+  if (!view_name.constant_string(name)) return true;
+  routes = l.lib.routes_named(name);
+  if (routes.empty()) return l.fail(line, "unknown url name '" + std::string(name) + "'");
+  const size_t given = args.size() + kwargs.size();
+  bool arity_ok = false;
+  for (const Route* r : routes) arity_ok = arity_ok || r->params.size() == given;
+  if (!arity_ok && asvar < 0)
+    return l.fail(line, "url '" + std::string(name) + "' takes " + std::to_string(routes.front()->params.size()) +
+                            " argument(s), " + std::to_string(given) + " given");
+  std::vector<Value> arg_values;
+  std::vector<std::pair<std::string, Value>> kwarg_values;
+  for (const auto& a : args) {
+    arg_values.emplace_back();
+    if (!constant_value(a, arg_values.back())) return true;
+  }
+  for (const auto& [key, expr] : kwargs) {
+    kwarg_values.emplace_back(key, Value());
+    if (!constant_value(expr, kwarg_values.back().second)) return true;
+  }
+  std::string url;
+  for (const Route* r : routes) {
+    if (reverse_route(*r, arg_values, kwarg_values, url)) {
+      append_escaped(constant_escaped, url);
+      constant = std::move(url);
+      return true;
+    }
+  }
+  return true;  // NoReverseMatch happens only if the tag renders
+}
+
+bool StaticNode::link(Linker& l) {
+  Value p;
+  if (!constant_value(path, p) || !p.is_string()) return true;
+  constant = static_url_for(l.lib.hooks.static_url, p.text());
+  append_escaped(constant_escaped, *constant);
+  return true;
+}
+
+namespace {
+
+// Edges that always run when a template renders: its parent, and (for
+// templates that do not extend) includes outside {% if %}/{% for %}.
+std::vector<const Template*> hard_edges(Template& t) {
+  std::vector<const Template*> edges;
+  if (t.extends) {
+    if (t.extends->parent) edges.push_back(t.extends->parent);
+    return edges;
+  }
+  walk_nodes(t.nodes, [&](Node& n) {
+    if (n.kind != NodeKind::include) return;
+    const auto& inc = static_cast<const IncludeNode&>(n);
+    if (inc.resolved && !inc.conditional) edges.push_back(inc.resolved);
+  });
+  return edges;
+}
+
+class CycleFinder {
+ public:
+  explicit CycleFinder(LibraryData& lib) {
+    for (auto& t : lib.templates) edges_[t.get()] = hard_edges(*t);
+  }
+
+  // Returns the cycle as a, b, a; empty when there is none.
+  std::vector<const Template*> find() {
+    for (auto& [t, unused] : edges_) {
+      if (state_[t] == 0 && visit(t)) {
+        size_t start = 0;
+        while (path_[start] != path_.back()) ++start;
+        return {path_.begin() + static_cast<std::ptrdiff_t>(start), path_.end()};
+      }
+    }
+    return {};
+  }
+
+ private:
+  bool visit(const Template* t) {
+    state_[t] = 1;
+    path_.push_back(t);
+    for (const Template* next : edges_[t]) {
+      if (state_[next] == 1) {
+        path_.push_back(next);
+        return true;
+      }
+      if (state_[next] == 0 && visit(next)) return true;
+    }
+    path_.pop_back();
+    state_[t] = 2;
+    return false;
+  }
+
+  std::unordered_map<const Template*, std::vector<const Template*>> edges_;
+  std::unordered_map<const Template*, int> state_;  // 0 new, 1 on path, 2 done
+  std::vector<const Template*> path_;
+};
+
+size_t text_bytes(Template& t) {
+  size_t n = 0;
+  walk_nodes(t.nodes, [&](Node& node) {
+    if (node.kind == NodeKind::text) n += static_cast<const TextNode&>(node).text.size();
+  });
+  return n;
+}
+
+// Output reservation: own text, the parent chain's, and direct includes'.
+size_t output_hint(const Template& t, std::unordered_map<const Template*, size_t>& text) {
+  size_t hint = text[&t] + 64;
+  for (const Template* p = t.extends ? t.extends->parent : nullptr; p; p = p->extends ? p->extends->parent : nullptr)
+    hint += text[p];
+  return hint;
+}
+
+}  // namespace
+
+bool link_library(LibraryData& lib, Error* err) {
+  Linker linker(lib, err);
+  for (auto& t : lib.templates) {
+    linker.current = t.get();
+    bool ok = true;
+    walk_nodes(t->nodes, [&](Node& n) { ok = ok && n.link(linker); });
+    if (!ok) return false;
+  }
+  const auto cycle = CycleFinder(lib).find();
+  if (!cycle.empty()) {
+    std::string path;
+    for (const Template* t : cycle) path += (path.empty() ? "" : " -> ") + t->name;
+    if (err) *err = Error{cycle.front()->name, 0, "extends/include cycle: " + path};
+    return false;
+  }
+  std::unordered_map<const Template*, size_t> text;
+  for (auto& t : lib.templates) text[t.get()] = text_bytes(*t);
+  for (auto& t : lib.templates) t->output_hint = output_hint(*t, text);
+  lib.linked = true;
+  return true;
+}
+
+}  // namespace tmpl::detail
