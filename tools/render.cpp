@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/routes.h"
 #include "template/template.h"
 
 namespace {
@@ -22,18 +23,7 @@ bool read_file(const std::filesystem::path& path, std::string& out) {
 
 tmpl::Hooks local_library_hooks() {
   tmpl::Hooks hooks;
-  hooks.routes = {
-      {"index", "/catalog/"},
-      {"books", "/catalog/books/"},
-      {"book-detail", "/catalog/book/<pk>"},
-      {"authors", "/catalog/authors/"},
-      {"author-detail", "/catalog/author/<pk>"},
-      {"bookinstances", "/catalog/bookinstances/"},
-      {"genres", "/catalog/genres/"},
-      {"languages", "/catalog/languages/"},
-      {"login", "/accounts/login/"},
-      {"logout", "/accounts/logout/"},
-  };
+  hooks.routes = app::named_routes();  // the project's urls.py
   return hooks;
 }
 

@@ -28,17 +28,6 @@ struct Token {
   int line;
 };
 
-// End (exclusive) of the tag starting at s[i] ("{%", "{{" or "{#"), or npos.
-size_t tag_end(std::string_view s, size_t i) {
-  const char open = s[i + 1];
-  const char close = open == '{' ? '}' : open;
-  for (size_t j = i + 2; j + 1 < s.size(); ++j) {
-    if (s[j] == '\n') return std::string_view::npos;
-    if (s[j] == close && s[j + 1] == '}') return j + 2;
-  }
-  return std::string_view::npos;
-}
-
 int count_newlines(std::string_view s) {
   int n = 0;
   for (char c : s) n += c == '\n';
@@ -53,7 +42,7 @@ class Lexer {
     size_t text_start = 0, i = 0;
     while ((i = src_.find('{', i)) != std::string_view::npos && i + 1 < src_.size()) {
       const char c = src_[i + 1];
-      const size_t end = (c == '%' || c == '{' || c == '#') ? tag_end(src_, i) : std::string_view::npos;
+      const size_t end = (c == '%' || c == '{' || c == '#') ? tag_end(i) : std::string_view::npos;
       if (end == std::string_view::npos) {
         ++i;
         continue;
@@ -67,6 +56,33 @@ class Lexer {
   }
 
  private:
+  // Finds of a pattern from non-decreasing positions: the last result stays
+  // valid until passed, so a long line of "{{" is scanned once, not once per brace.
+  struct Finder {
+    std::string_view pattern;
+    size_t at = 0;
+    bool fresh = false;
+    size_t next(std::string_view s, size_t from) {
+      if (!fresh || (at != std::string_view::npos && at < from)) {
+        at = s.find(pattern, from);
+        fresh = true;
+      }
+      return at;
+    }
+  };
+
+  // End (exclusive) of the tag opened at src_[i], or npos when it does not
+  // close on the same line.
+  size_t tag_end(size_t i) {
+    const char open = src_[i + 1];
+    Finder& closer = open == '%' ? close_block_ : open == '{' ? close_var_ : close_comment_;
+    const size_t close = closer.next(src_, i + 2);
+    const size_t newline = newline_.next(src_, i + 2);
+    if (close == std::string_view::npos || (newline != std::string_view::npos && newline < close))
+      return std::string_view::npos;
+    return close + 2;
+  }
+
   void add_text(std::string_view text) {
     if (text.empty()) return;
     tokens_.push_back({TokenType::text, text, line_});
@@ -93,6 +109,7 @@ class Lexer {
   std::vector<Token> tokens_;
   std::string verbatim_end_;
   int line_ = 1;
+  Finder close_block_{"%}"}, close_var_{"}}"}, close_comment_{"#}"}, newline_{"\n"};
 };
 
 // ---------------------------------------------------------------------------
