@@ -26,6 +26,44 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 }
 
 namespace {
+
+// True when zlib provably cannot save the two bytes Django requires, so the
+// (costly) compression attempt can be skipped with the same outcome. Holds
+// for short texts in which no 3-byte sequence repeats: deflate then finds no
+// match (its minimum is 3) and must emit every byte as a literal, and every
+// block type costs at least the bound below. Stored and fixed-Huffman
+// blocks cost >= n + 8 bytes with the zlib wrapper; a dynamic block costs
+// its header (>= 46 bits plus half a bit per code length sent) plus, by
+// Shannon, n * entropy bits for the literals. If the bound were ever wrong
+// the only effect would be an uncompressed cookie, which Django reads too.
+bool compression_cannot_help(std::string_view data) {
+  const size_t n = data.size();
+  if (n > 96) return false;
+  uint32_t seen[256] = {};
+  uint32_t trigrams[128];
+  size_t used = 0;
+  for (size_t i = 0; i + 2 < n; ++i) {
+    uint32_t t = static_cast<uint8_t>(data[i]) << 16 | static_cast<uint8_t>(data[i + 1]) << 8 |
+                 static_cast<uint8_t>(data[i + 2]);
+    for (size_t k = 0; k < used; ++k)
+      if (trigrams[k] == t) return false;
+    trigrams[used++] = t;
+  }
+  for (unsigned char c : data) ++seen[c];
+  double literal_bits = 0;
+  size_t distinct = 1;  // the end-of-block symbol
+  const double total = static_cast<double>(n + 1);
+  literal_bits += std::log2(total);  // end-of-block, once
+  for (uint32_t f : seen) {
+    if (!f) continue;
+    ++distinct;
+    literal_bits += f * std::log2(total / f);
+  }
+  const double header_bits = 46 + distinct / 2.0;
+  const double dynamic_bytes = 6 + std::ceil((header_bits + literal_bits) / 8);
+  return dynamic_bytes >= static_cast<double>(n) - 1;
+}
+
 platform::KeyHandle derive(std::string_view salt, std::string_view secret) {
   std::string material;
   material.reserve(salt.size() + 6 + secret.size());
@@ -48,7 +86,7 @@ std::string TimestampSigner::signature_with(platform::KeyHandle key, std::string
 
 std::string TimestampSigner::sign_serialized(std::string_view json, int64_t now, bool compress) const {
   std::string value;
-  if (compress) {
+  if (compress && !compression_cannot_help(json)) {
     std::string deflated = platform::zlib_compress(json);
     // Django keeps the compressed form only when it saves more than one byte.
     if (!deflated.empty() && deflated.size() < json.size() - 1 && json.size() > 1) {
