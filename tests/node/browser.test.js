@@ -9,7 +9,7 @@ import { ROOT } from './helpers.js';
 import { startWranglerDev } from './wrangler.js';
 
 const OUT = join(ROOT, 'test-output', 'browser');
-const BOOTSTRAP_CSS = readFileSync(join(ROOT, 'node_modules/bootstrap/dist/css/bootstrap.min.css'), 'utf8');
+const BOOTSTRAP_CSS = readFileSync(join(ROOT, 'node_modules/bootstrap/dist/css/bootstrap.min.css'));
 let dev;
 let browser;
 
@@ -31,11 +31,12 @@ const visitsText = (page) => page.locator('text=/You have visited this page \\d+
 test('open /, land on /catalog/, count visits, HttpOnly cookie, clearing cookies restarts', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // Playwright tries the newest route first: the catch-all goes in first.
+  await page.route(/^https:\/\/cdn\.jsdelivr\.net\//, (route) => route.fulfill({ status: 404, body: '' }));
   // The machine has no route to Bootstrap's CDN: serve the same release from
   // the npm package instead, so the page renders as a visitor sees it.
   await page.route(/^https:\/\/cdn\.jsdelivr\.net\/npm\/bootstrap@[^/]+\/dist\/css\/bootstrap\.min\.css/, (route) =>
     route.fulfill({ status: 200, contentType: 'text/css', body: BOOTSTRAP_CSS, headers: { 'Access-Control-Allow-Origin': '*' } }));
-  await page.route(/^https:\/\/cdn\.jsdelivr\.net\//, (route) => route.fulfill({ status: 404, body: '' }));
 
   const response = await page.goto(`${dev.base}/`);
   assert.equal(new URL(page.url()).pathname, '/catalog/');
@@ -57,6 +58,13 @@ test('open /, land on /catalog/, count visits, HttpOnly cookie, clearing cookies
   // The stylesheet and the UML image come from Workers static assets.
   const css = await page.evaluate(() => getComputedStyle(document.querySelector('.sidebar-nav')).listStyleType);
   assert.equal(css, 'none');
+  // Bootstrap's grid puts the sidebar beside the content.
+  const side = await page.evaluate(() => {
+    const nav = document.querySelector('.sidebar-nav').getBoundingClientRect();
+    const h1 = document.querySelector('h1').getBoundingClientRect();
+    return nav.right <= h1.left + 1;
+  });
+  assert.ok(side, 'sidebar beside the content (Bootstrap applied)');
   const imageLoaded = await page.evaluate(() => {
     const img = document.querySelector('img[src$="local_library_model_uml.png"]');
     return img && img.complete && img.naturalWidth > 0;
