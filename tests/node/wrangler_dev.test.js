@@ -46,11 +46,31 @@ test('a compressed session round-trips through workerd\'s node:zlib', async () =
   assert.equal(visitsOf(await res.text()), 3);
 });
 
-test('static assets are served with their content type', async () => {
+test('static assets are served with their content type and cache headers', async () => {
   const res = await fetch(`${dev.base}/static/css/styles.css`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^text\/css/);
-  assert.match(await res.text(), /\.sidebar-nav/);
+  assert.equal(res.headers.get('cache-control'), 'public, max-age=86400');
+  assert.match(await res.text(), /\.sidebar-nav\s*\{\s*margin-top: 20px;\s*padding: 0;\s*list-style: none;/);
+  for (const [path, type] of [['/static/images/local_library_model_uml.png', /^image\/png/],
+                              ['/static/images/local_library_model_uml.svg', /^image\/svg\+xml/]]) {
+    const r = await fetch(`${dev.base}${path}`);
+    assert.equal(r.status, 200, path);
+    assert.match(r.headers.get('content-type'), type);
+    assert.equal(r.headers.get('cache-control'), 'public, max-age=86400');
+    await r.arrayBuffer();
+  }
+});
+
+test('the page renders from the templates with the D1 counts', async () => {
+  const res = await fetch(`${dev.base}/catalog/`);
+  const body = await res.text();
+  assert.match(body, /<title>Local Library<\/title>/);
+  for (const [label, n] of [['Books', 12], ['Copies', 28], ['Copies available', 13], ['Authors', 8]]) {
+    assert.ok(body.includes(`<strong>${label}:</strong> ${n}<`), `${label}: ${n}`);
+  }
+  assert.equal(res.headers.get('x-frame-options'), 'DENY');
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
 });
 
 test('unknown paths answer 404 and other methods 405', async () => {
