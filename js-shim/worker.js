@@ -159,6 +159,19 @@ function toResponse(method, answer, log) {
 const LAST_RESORT = () =>
   new Response('Internal Server Error\n', { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
 
+// workerd passes the same env object to every request of an isolate:
+// serialize it once per object, not per request.
+const envJsonCache = new WeakMap();
+function envJsonOf(env) {
+  if (!env || typeof env !== 'object') return envJson(env);
+  let json = envJsonCache.get(env);
+  if (json === undefined) {
+    json = envJson(env);
+    envJsonCache.set(env, json);
+  }
+  return json;
+}
+
 export function createWorker(wasmModule, options = {}) {
   const log = options.log || console;
   const core = new Core(wasmModule, { log });
@@ -166,7 +179,7 @@ export function createWorker(wasmModule, options = {}) {
 
   async function fetch(request, env) {
     try {
-      core.ensure(envJson(env));
+      core.ensure(envJsonOf(env));
       const req = requestInput(request, entropyBytes);
       const loaded = [];
       for (let round = 0; round < MAX_PLAN_ROUNDS; round++) {
