@@ -115,69 +115,40 @@ export class CoreTrap extends Error {
   }
 }
 
-class Writer {
-  constructor() {
-    this.chunks = [];
-    this.length = 0;
-  }
-  u8(v) {
-    this.push(Uint8Array.of(v));
-  }
-  u32(v) {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v, true);
-    this.push(b);
-  }
-  f64(v) {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, v, true);
-    this.push(b);
-  }
-  bytes(b) {
-    this.u32(b.length);
-    this.push(b);
-  }
-  str(s) {
-    this.bytes(encoder.encode(s));
-  }
-  push(b) {
-    this.chunks.push(b);
-    this.length += b.length;
-  }
-  finish() {
-    const out = new Uint8Array(this.length);
-    let off = 0;
-    for (const c of this.chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
-  }
-}
-
 // request: {method, target, headers: [[name, value]...], now (seconds), entropy: Uint8Array}
 // loaded: [{op, status, value}]: the answers to the plan's loads so far.
+// Built in two passes, encode the strings then write one buffer: no
+// per-field allocations on the request path.
 export function encodeInput(request, loaded = []) {
-  const w = new Writer();
-  w.u32(1);
-  w.str(request.method);
-  w.str(request.target);
-  w.u32(request.headers.length);
-  for (const [name, value] of request.headers) {
-    w.str(name);
-    w.str(value);
-  }
-  w.f64(request.now);
-  w.bytes(request.entropy);
-  w.u32(loaded.length);
+  const parts = [encoder.encode(request.method), encoder.encode(request.target)];
+  for (const [name, value] of request.headers) parts.push(encoder.encode(name), encoder.encode(value));
+  for (const l of loaded) parts.push(encoder.encode(l.op.binding), encoder.encode(l.op.key), encoder.encode(l.value ?? ''));
+  let size = 4 + 4 + 8 + 4 + request.entropy.length + 4 + loaded.length * 2;
+  for (const p of parts) size += 4 + p.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let pos = 0;
+  const u32 = (v) => { view.setUint32(pos, v, true); pos += 4; };
+  const u8 = (v) => { out[pos++] = v; };
+  const bytes = (b) => { u32(b.length); out.set(b, pos); pos += b.length; };
+  let k = 0;
+  u32(1);
+  bytes(parts[k++]);
+  bytes(parts[k++]);
+  u32(request.headers.length);
+  for (let i = 0; i < request.headers.length; i++) { bytes(parts[k++]); bytes(parts[k++]); }
+  view.setFloat64(pos, request.now, true);
+  pos += 8;
+  bytes(request.entropy);
+  u32(loaded.length);
   for (const l of loaded) {
-    w.u8(l.op.kind);
-    w.str(l.op.binding);
-    w.str(l.op.key);
-    w.u8(l.status);
-    w.str(l.value ?? '');
+    u8(l.op.kind);
+    bytes(parts[k++]);
+    bytes(parts[k++]);
+    u8(l.status);
+    bytes(parts[k++]);
   }
-  return w.finish();
+  return out;
 }
 
 class Reader {
