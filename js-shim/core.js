@@ -117,38 +117,45 @@ export class CoreTrap extends Error {
 
 // request: {method, target, headers: [[name, value]...], now (seconds), entropy: Uint8Array}
 // loaded: [{op, status, value}]: the answers to the plan's loads so far.
-// Built in two passes, encode the strings then write one buffer: no
-// per-field allocations on the request path.
+// Written with encodeInto into one buffer kept per isolate (grown when a
+// request needs more), so a request allocates nothing here but the result.
+let scratch = new Uint8Array(16 * 1024);
+
 export function encodeInput(request, loaded = []) {
-  const parts = [encoder.encode(request.method), encoder.encode(request.target)];
-  for (const [name, value] of request.headers) parts.push(encoder.encode(name), encoder.encode(value));
-  for (const l of loaded) parts.push(encoder.encode(l.op.binding), encoder.encode(l.op.key), encoder.encode(l.value ?? ''));
-  let size = 4 + 4 + 8 + 4 + request.entropy.length + 4 + loaded.length * 2;
-  for (const p of parts) size += 4 + p.length;
-  const out = new Uint8Array(size);
+  // UTF-8 needs at most 3 bytes per UTF-16 unit: size for the worst case.
+  let bound = 4 + 4 + 8 + 4 + request.entropy.length + 4 + loaded.length * 2;
+  bound += 8 + 3 * (request.method.length + request.target.length);
+  for (const [name, value] of request.headers) bound += 8 + 3 * (name.length + value.length);
+  for (const l of loaded) bound += 12 + 3 * (l.op.binding.length + l.op.key.length + (l.value ?? '').length);
+  if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
+  const out = scratch;
   const view = new DataView(out.buffer);
   let pos = 0;
   const u32 = (v) => { view.setUint32(pos, v, true); pos += 4; };
-  const u8 = (v) => { out[pos++] = v; };
-  const bytes = (b) => { u32(b.length); out.set(b, pos); pos += b.length; };
-  let k = 0;
+  const str = (text) => {
+    const { written } = encoder.encodeInto(text, out.subarray(pos + 4));
+    view.setUint32(pos, written, true);
+    pos += 4 + written;
+  };
   u32(1);
-  bytes(parts[k++]);
-  bytes(parts[k++]);
+  str(request.method);
+  str(request.target);
   u32(request.headers.length);
-  for (let i = 0; i < request.headers.length; i++) { bytes(parts[k++]); bytes(parts[k++]); }
+  for (const [name, value] of request.headers) { str(name); str(value); }
   view.setFloat64(pos, request.now, true);
   pos += 8;
-  bytes(request.entropy);
+  u32(request.entropy.length);
+  out.set(request.entropy, pos);
+  pos += request.entropy.length;
   u32(loaded.length);
   for (const l of loaded) {
-    u8(l.op.kind);
-    bytes(parts[k++]);
-    bytes(parts[k++]);
-    u8(l.status);
-    bytes(parts[k++]);
+    out[pos++] = l.op.kind;
+    str(l.op.binding);
+    str(l.op.key);
+    out[pos++] = l.status;
+    str(l.value ?? '');
   }
-  return out;
+  return out.subarray(0, pos);
 }
 
 class Reader {

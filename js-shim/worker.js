@@ -14,13 +14,20 @@ export function envJson(env) {
   return JSON.stringify(vars);
 }
 
+// path + query of an absolute URL without a URL object: after "scheme://host".
+function targetOf(url) {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  if (slash < 0) return '/';
+  const hash = url.indexOf('#', slash);
+  return hash < 0 ? url.slice(slash) : url.slice(slash, hash);
+}
+
 function requestInput(request, entropyBytes) {
-  const url = new URL(request.url);
   const headers = [];
   for (const [name, value] of request.headers) headers.push([name, value]);
   return {
     method: request.method,
-    target: url.pathname + url.search,
+    target: targetOf(request.url),
     headers,
     now: Date.now() / 1000,
     entropy: crypto.getRandomValues(new Uint8Array(entropyBytes)),
@@ -31,6 +38,14 @@ function requestInput(request, entropyBytes) {
 // one batch (one round trip, one snapshot). A failure is reported to the
 // core as a failed load, never as "missing".
 async function runLoads(env, ops, log) {
+  return withTimeout(runLoadsUntimed(env, ops, log), LOAD_TIMEOUT_MS, 'store reads')
+    .catch((err) => {
+      log.error(`${err && err.message}`);
+      return ops.map((op) => ({ op, status: LOAD_FAILED, value: '' }));
+    });
+}
+
+async function runLoadsUntimed(env, ops, log) {
   const results = new Array(ops.length);
   const d1 = new Map();
   await Promise.all(ops.map(async (op, i) => {
@@ -43,7 +58,7 @@ async function runLoads(env, ops, log) {
     try {
       if (!binding) throw new Error(`binding ${op.binding} is not configured`);
       if (op.kind !== OP.KV_GET) throw new Error(`unknown load kind ${op.kind}`);
-      const value = await withTimeout(binding.get(op.key), LOAD_TIMEOUT_MS, `KV get on ${op.binding}`);
+      const value = await binding.get(op.key);
       results[i] = value === null ? { op, status: LOAD_MISSING, value: '' } : { op, status: LOAD_OK, value };
     } catch (err) {
       log.error(`load from ${op.binding} failed: ${err && err.message}`);
@@ -53,9 +68,7 @@ async function runLoads(env, ops, log) {
   for (const [name, indexes] of d1) {
     try {
       const db = env[name];
-      const answers = await withTimeout(
-        db.batch(indexes.map((i) => db.prepare(ops[i].key).bind(...JSON.parse(ops[i].value || '[]')))),
-        LOAD_TIMEOUT_MS, `D1 batch on ${name}`);
+      const answers = await db.batch(indexes.map((i) => db.prepare(ops[i].key).bind(...JSON.parse(ops[i].value || '[]'))));
       indexes.forEach((i, k) => { results[i] = { op: ops[i], status: LOAD_OK, value: JSON.stringify(answers[k].results ?? []) }; });
     } catch (err) {
       log.error(`D1 batch on ${name} failed: ${err && err.message}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the WASM core with one or both toolchains and stages the module the
 # Worker deploys at build/worker/core.wasm. wrangler.toml's [build] runs this.
-#   scripts/build-wasm.sh            both toolchains, deploy the Emscripten module
+#   scripts/build-wasm.sh            both toolchains, deploy the WASI module (faster; BENCHMARKS.md)
 #   scripts/build-wasm.sh wasi       only WASI, and deploy it
 #   scripts/build-wasm.sh emscripten only Emscripten, and deploy it
 set -euo pipefail
@@ -15,7 +15,7 @@ build() {
 }
 
 case "$which" in
-  all) build wasm-wasi; build wasm-emscripten; deploy=wasm-emscripten ;;
+  all) build wasm-wasi; build wasm-emscripten; deploy=wasm-wasi ;;
   wasi) build wasm-wasi; deploy=wasm-wasi ;;
   emscripten) build wasm-emscripten; deploy=wasm-emscripten ;;
   *) echo "usage: $0 [all|wasi|emscripten]" >&2; exit 2 ;;

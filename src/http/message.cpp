@@ -24,7 +24,9 @@ void Response::add_header(std::string name, std::string value) {
   // session data, the request): a response splitting bug becomes a dropped
   // character instead.
   auto clean = [](std::string& s) {
-    if (s.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos) return;
+    bool dirty = false;
+    for (char c : s) dirty |= c == '\r' || c == '\n' || c == '\0';
+    if (!dirty) return;
     std::string out;
     out.reserve(s.size());
     for (char c : s)

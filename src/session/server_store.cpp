@@ -171,11 +171,18 @@ SaveStatus ServerStore::create_and_save(Session& s) {
 
 SaveStatus ServerStore::save(Session& s, bool must_create) {
   if (!s.session_key()) return create_and_save(s);
-  std::string json = pyjson::dumps(must_create && !s.loaded() ? Json::object() : s.data());
+  // Django's _get_session(no_load=must_create): a new record starts from
+  // the data at hand, or {} without loading anything.
+  if (must_create && !s.loaded()) s.set_cache(Json::object());
+  std::string json = pyjson::dumps(s.data());
+  // Loading (above) may have found the key unknown and dropped it: Django
+  // then updates a record that does not exist, an UpdateError.
+  if (!s.session_key()) return SaveStatus::update_error;
   if (json.size() > kMaxRecordBytes) return SaveStatus::too_large;
   Pending& p = pending(*s.session_key());
+  // Deleted earlier in this request: as in Django, the update finds no record.
+  if (p.deleted && !must_create) return SaveStatus::update_error;
   if (must_create) p.create = true;
-  p.deleted = false;
   p.encoded = encoder_.sign_serialized(json, static_cast<int64_t>(std::floor(s.now())));
   p.expire_date = s.get_expiry_date();
   p.expiry_age = s.get_expiry_age();

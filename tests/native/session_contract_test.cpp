@@ -1,6 +1,10 @@
 // SessionBase contract suite: Django's SessionTestsMixin (tests/sessions_tests/
-// tests.py), CookieSessionTests and SessionBaseTests, ported per
-// docs/django-sessions.md §2 and §5.1/§5.2, run against every backend fixture.
+// tests.py), CookieSessionTests, CacheSessionTests, CacheDBSessionTests and
+// SessionBaseTests, ported per docs/django-sessions.md §2 and §5.1/§5.2, run
+// against every backend fixture: signed_cookies, and cache (Workers KV), db
+// (D1) and cached_db through a simulation of the JS shim (FakeShim: fake KV
+// and django_session, plan_load rounds answered from them, effects() applied
+// with must_change/best_effort as js-shim/worker.js does).
 //
 // A fixture describes one backend:
 //   make_session(key)  a Session as SessionMiddleware.process_request builds it
@@ -14,17 +18,27 @@
 //   kHasServerRecord   exists()/delete() act on a server-side record (KV, D1)
 //   kCanRevoke         flush()/cycle_key() make the old key unusable
 //   kKeyIsSignedData   the key is the signed data itself (signed cookies)
-// To add a KV/D1 backend, write a fixture with the same members and append it
-// to SESSION_BACKENDS.
+//   kLoadsAtDeadline   a session still loads at exactly its deadline (cookies:
+//                      age <= max_age); stored records are gone at it (expire_date > now)
+// SESSION_BACKENDS runs a row for all four; SERVER_BACKENDS (the KV/D1 rows:
+// records, requests, faults) for cache, db and cached_db.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "config/settings.h"
+#include "http/message.h"
+#include "platform/platform.h"
+#include "session/server_store.h"
 #include "session/session.h"
 #include "session/signed_cookies.h"
 #include "signing/signing.h"
@@ -76,6 +90,9 @@ struct SignedCookieFixture {
   static constexpr bool kHasServerRecord = false;
   static constexpr bool kCanRevoke = false;
   static constexpr bool kKeyIsSignedData = true;
+  // signing.loads(max_age=...) accepts age == max_age; our set_expiry check
+  // likewise loads a cookie at exactly its deadline.
+  static constexpr bool kLoadsAtDeadline = true;
 
   session::Policy policy;  // Django defaults: 1209600 s, not at browser close
   double now = kNow;
@@ -121,7 +138,406 @@ struct SignedCookieFixture {
   }
 };
 
-#define SESSION_BACKENDS SignedCookieFixture
+// ---------------------------------------------------------------------------
+// The server-side engines (cache = Workers KV, db = D1, cached_db = both)
+// through the JS shim, simulated in memory. FakeShim is js-shim/worker.js's
+// runLoads/runEffects over a fake KV namespace and a fake django_session
+// table; ServerFixture runs the suite's sessions as requests against it.
+// ---------------------------------------------------------------------------
+
+constexpr std::string_view kSelectSql =
+    "SELECT session_data FROM django_session WHERE session_key = ?1 AND expire_date > ?2";
+constexpr std::string_view kInsertSql =
+    "INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?1, ?2, ?3)";
+constexpr std::string_view kUpdateSql =
+    "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1";
+constexpr std::string_view kDeleteSql = "DELETE FROM django_session WHERE session_key = ?1";
+
+// Workers KV: a value lives until its expirationTtl runs out (0: forever).
+struct FakeKv {
+  struct Entry {
+    std::string value;
+    double expires_at = 0;
+    int64_t ttl = 0;
+  };
+  std::map<std::string, Entry> entries;
+  const Entry* get(const std::string& key, double now) const {
+    auto it = entries.find(key);
+    if (it == entries.end() || (it->second.expires_at != 0 && now >= it->second.expires_at)) return nullptr;
+    return &it->second;
+  }
+};
+
+// D1's django_session (Django's schema): primary key, encode() text, and
+// expire_date as Django's SQLite datetime text, compared as text.
+struct FakeTable {
+  struct Row {
+    std::string data;
+    std::string expire_date;
+    bool operator==(const Row& o) const { return data == o.data && expire_date == o.expire_date; }
+  };
+  std::map<std::string, Row> rows;
+};
+
+// How the shim's runEffects ended: a 200, Django's UpdateError (the shim asks
+// the core for the 400 page), a failed store write (503), or nothing written
+// because a load had failed (503).
+enum class Outcome { ok, update_error, store_failed, unavailable };
+
+class FakeShim {
+ public:
+  explicit FakeShim(config::Engine e) : engine(e) {}
+
+  const config::Engine engine;
+  FakeKv kv;
+  FakeTable table;
+  bool fail_kv_writes = false;       // every KV put/delete is refused (a 500 from KV)
+  bool fail_kv_reads = false;        // every KV get rejects: a failed load, not a miss
+  bool fail_d1_reads = false;        // every D1 SELECT batch rejects
+  int reads = 0;                     // KV gets and D1 SELECTs performed for loads
+  std::vector<http::Op> writes;      // every write that reached a store, in order
+  std::vector<std::string> errors;   // what the shim logged
+
+  // The plan rounds (MAX_PLAN_ROUNDS = 4), each answered from the fakes.
+  std::vector<http::Loaded> load(const std::optional<std::string>& cookie, double now) {
+    std::vector<http::Loaded> loaded;
+    for (int round = 0; round < 4; ++round) {
+      std::vector<http::Op> ops = session::plan_load(engine, cookie, loaded, now);
+      if (ops.empty()) break;
+      for (const http::Op& op : ops) loaded.push_back(answer(op, now));
+    }
+    return loaded;
+  }
+
+  // runEffects: the D1 statements as one batch (one transaction; a failed
+  // statement fails all of them), then must_change checked on the batch's
+  // answers, then the KV writes in order, each with must_change meaning "the
+  // key must exist" and best_effort meaning "a failure is only logged".
+  Outcome apply(const std::vector<http::Op>& effects, double now) {
+    std::vector<const http::Op*> d1, kv_ops;
+    for (const http::Op& op : effects) (op.kind == http::OpKind::d1_query ? d1 : kv_ops).push_back(&op);
+    if (!d1.empty()) {
+      FakeTable next = table;
+      std::vector<int> changes;
+      for (const http::Op* op : d1) {
+        CHECK(op->binding == session::kD1Binding);
+        int n = 0;
+        if (!execute(next, *op, n)) {
+          errors.push_back("D1 write on DB failed: " + op->key);
+          return Outcome::store_failed;
+        }
+        changes.push_back(n);
+      }
+      table = std::move(next);
+      for (const http::Op* op : d1) writes.push_back(*op);
+      for (size_t i = 0; i < d1.size(); ++i)
+        if ((d1[i]->flags & http::op_must_change) && changes[i] == 0) return Outcome::update_error;
+    }
+    for (const http::Op* op : kv_ops) {
+      CHECK(op->binding == session::kKvBinding);
+      if ((op->flags & http::op_must_change) && !kv.get(op->key, now)) return Outcome::update_error;
+      std::string refused;
+      if (fail_kv_writes) refused = "500 Internal Server Error";
+      // KV refuses an expirationTtl under 60 s (400 Invalid expiration_ttl).
+      else if (op->kind == http::OpKind::kv_put && op->ttl != 0 && op->ttl < 60) refused = "400 Invalid expiration_ttl";
+      if (!refused.empty()) {
+        if (op->flags & http::op_best_effort) {
+          errors.push_back("Error saving to cache (SESSIONS): " + refused);
+          continue;
+        }
+        errors.push_back("KV write on SESSIONS failed: " + refused);
+        return Outcome::store_failed;
+      }
+      if (op->kind == http::OpKind::kv_put) {
+        kv.entries[op->key] = {op->value, op->ttl ? now + static_cast<double>(op->ttl) : 0, op->ttl};
+      } else if (op->kind == http::OpKind::kv_delete) {
+        kv.entries.erase(op->key);
+      } else {
+        FAIL_CHECK("a load among the effects: kind " << static_cast<int>(op->kind));
+        continue;
+      }
+      writes.push_back(*op);
+    }
+    return Outcome::ok;
+  }
+
+  // Django's exists(): cache: in the cache; db: a row, live or not; cached_db: either.
+  bool exists(std::string_view key, double now) const {
+    std::string k(key);
+    bool in_kv = engine != config::Engine::db && kv.get(kv_key(k), now);
+    bool in_d1 = engine != config::Engine::cache && table.rows.count(k);
+    return in_kv || in_d1;
+  }
+
+  std::string kv_key(const std::string& key) const {
+    return std::string(engine == config::Engine::cached_db ? session::kCachedDbPrefix : session::kCachePrefix) + key;
+  }
+
+ private:
+  http::Loaded answer(const http::Op& op, double now) {
+    ++reads;
+    http::Loaded out{op.kind, op.binding, op.key, http::LoadStatus::missing, ""};
+    if (op.kind == http::OpKind::kv_get) {
+      CHECK(op.binding == session::kKvBinding);
+      if (fail_kv_reads) {
+        out.status = http::LoadStatus::failed;
+        return out;
+      }
+      if (const FakeKv::Entry* e = kv.get(op.key, now)) {
+        out.status = http::LoadStatus::ok;
+        out.value = e->value;
+      }
+      return out;
+    }
+    REQUIRE(op.kind == http::OpKind::d1_query);
+    CHECK(op.binding == session::kD1Binding);
+    REQUIRE(op.key == kSelectSql);
+    if (fail_d1_reads) {
+      out.status = http::LoadStatus::failed;
+      return out;
+    }
+    Json p = Json::parse(op.value);
+    Json rows = Json::array();
+    auto it = table.rows.find(p.at(0).get<std::string>());
+    if (it != table.rows.end() && it->second.expire_date > p.at(1).get<std::string>())
+      rows.push_back(Json{{"session_data", it->second.data}});
+    out.status = http::LoadStatus::ok;
+    out.value = pyjson::dumps(rows);
+    return out;
+  }
+
+  static bool execute(FakeTable& t, const http::Op& op, int& changes) {
+    Json p = Json::parse(op.value, nullptr, false);
+    REQUIRE(p.is_array());
+    const std::string key = p.at(0).get<std::string>();
+    if (op.key == kInsertSql) {
+      if (t.rows.count(key)) return false;  // UNIQUE constraint failed: django_session.session_key
+      t.rows[key] = {p.at(1).get<std::string>(), p.at(2).get<std::string>()};
+      changes = 1;
+      return true;
+    }
+    if (op.key == kUpdateSql) {
+      auto it = t.rows.find(key);
+      changes = it == t.rows.end() ? 0 : 1;
+      if (it != t.rows.end()) it->second = {p.at(1).get<std::string>(), p.at(2).get<std::string>()};
+      return true;
+    }
+    if (op.key == kDeleteSql) {
+      changes = static_cast<int>(t.rows.erase(key));
+      return true;
+    }
+    FAIL_CHECK("unexpected SQL: " << op.key);
+    return false;
+  }
+};
+
+// The suite's sessions as requests. A request begins when the test makes a
+// session (its cookie's loads are answered from the fakes right then, as the
+// shim does before the view) and builds a ServerStore over those answers. It
+// ends, and its effects() are applied, when its session is saved (the
+// middleware's save is the last thing a request does), or when the test
+// looks at the stores (exists(), a new request): then every open request
+// ends, in the order they began. A session used after its request ended
+// goes on in a new request (the loads for its current key answered anew).
+class Requests final : public session::Store {
+ public:
+  Requests(config::Engine e, FakeShim& shim, const signing::TimestampSigner& encoder, const double& now)
+      : engine_(e), shim_(shim), encoder_(encoder), now_(now) {}
+
+  void begin(const Session& s, const std::optional<std::string>& cookie) {
+    end_all();
+    // A session that died in the test may leave its address to this one.
+    open_.erase(std::remove_if(open_.begin(), open_.end(), [&](const Entry& e) { return e.session == &s; }),
+                open_.end());
+    open_.push_back({&s, open(cookie, now_)});
+  }
+
+  void end_all() {
+    for (Entry& e : open_) end(e);
+  }
+
+  Json load(Session& s) override { return current(s).load(s); }
+  void create(Session& s) override { current(s).create(s); }
+  void remove(Session& s, std::optional<std::string> key) override { current(s).remove(s, std::move(key)); }
+  void cycle_key(Session& s) override { current(s).cycle_key(s); }
+  SaveStatus save(Session& s, bool must_create) override {
+    SaveStatus status = current(s).save(s, must_create);
+    if (status != SaveStatus::ok) return status;
+    Entry* mine = nullptr;
+    for (Entry& e : open_) {
+      if (e.session == &s) mine = &e;
+      else end(e);  // the other open requests end first
+    }
+    last_outcome = end(*mine);
+    return last_outcome == Outcome::update_error ? SaveStatus::update_error : SaveStatus::ok;
+  }
+  // ServerStore::exists() answers false without a round trip (it only guards
+  // key minting); the suite's exists() asks the stores, as Django's does.
+  bool exists(std::string_view key) override {
+    end_all();
+    return shim_.exists(key, now_);
+  }
+
+  Outcome last_outcome = Outcome::ok;
+
+  // 48 bytes per request, as the shim draws from crypto.getRandomValues.
+  std::string entropy() {
+    std::string n = std::to_string(entropy_counter_++);
+    platform::Digest a = platform::sha256("entropy " + n), b = platform::sha256("more entropy " + n);
+    std::string out(reinterpret_cast<const char*>(a.data()), a.size());
+    out.append(reinterpret_cast<const char*>(b.data()), 16);
+    return out;
+  }
+
+ private:
+  struct Request {
+    std::vector<http::Loaded> loaded;
+    std::unique_ptr<session::ServerStore> store;
+  };
+  struct Entry {
+    const Session* session;
+    std::unique_ptr<Request> request;  // null: ended
+  };
+
+  std::unique_ptr<Request> open(const std::optional<std::string>& cookie, double now) {
+    auto r = std::make_unique<Request>();
+    r->loaded = shim_.load(cookie, now);
+    r->store = std::make_unique<session::ServerStore>(engine_, encoder_, r->loaded, entropy());
+    return r;
+  }
+
+  session::ServerStore& current(Session& s) {
+    auto it = std::find_if(open_.begin(), open_.end(), [&](const Entry& e) { return e.session == &s; });
+    if (it == open_.end()) {
+      open_.push_back({&s, nullptr});
+      it = std::prev(open_.end());
+    }
+    if (!it->request) it->request = open(s.session_key(), s.now());
+    return *it->request->store;
+  }
+
+  Outcome end(Entry& e) {
+    if (!e.request) return Outcome::ok;
+    std::unique_ptr<Request> r = std::move(e.request);
+    if (r->store->unavailable) return Outcome::unavailable;  // the 503: nothing written
+    return shim_.apply(r->store->effects(), now_);
+  }
+
+  config::Engine engine_;
+  FakeShim& shim_;
+  const signing::TimestampSigner& encoder_;
+  const double& now_;
+  std::vector<Entry> open_;
+  int entropy_counter_ = 0;
+};
+
+template <config::Engine E>
+struct ServerFixture {
+  static constexpr bool kHasServerRecord = true;
+  static constexpr bool kCanRevoke = true;
+  static constexpr bool kKeyIsSignedData = false;
+  // Django's db backend loads rows with expire_date > now and a cache entry
+  // lives while its expiry is > now: at its deadline a stored session is gone.
+  static constexpr bool kLoadsAtDeadline = false;
+  static constexpr config::Engine kEngine = E;
+  static constexpr bool kUsesKv = E != config::Engine::db;
+  static constexpr bool kUsesD1 = E != config::Engine::cache;
+
+  session::Policy policy;
+  double now = kNow;
+
+  signing::TimestampSigner encoder{session::kStoreSalt, kSecret, {},
+                                   signing::Limits{session::ServerStore::kMaxRecordBytes, 300}};
+  FakeShim shim{E};
+  Requests requests{E, shim, encoder, now};
+  CountingStore store{requests};
+
+  std::unique_ptr<Session> make_session(std::optional<std::string> key = std::nullopt) {
+    auto s = std::make_unique<Session>(store, key, policy, now);
+    requests.begin(*s, key);
+    return s;
+  }
+  std::string persist(Session& s) {
+    REQUIRE(s.save() == SaveStatus::ok);
+    REQUIRE(requests.last_outcome == Outcome::ok);
+    REQUIRE(s.session_key().has_value());
+    return *s.session_key();
+  }
+  bool exists(std::string_view key) { return store.exists(key); }
+
+  // One request driven by hand, as app::App::with_session does: the store
+  // over the answered loads, the view's operations on r->s, then finish().
+  struct RawRequest {
+    std::vector<http::Loaded> loaded;
+    session::ServerStore store;
+    Session s;
+    RawRequest(ServerFixture& f, const std::optional<std::string>& cookie, std::string entropy)
+        : loaded(f.shim.load(cookie, f.now)),
+          store(E, f.encoder, loaded, entropy),
+          s(store, cookie, f.policy, f.now) {}
+  };
+  std::unique_ptr<RawRequest> request(const std::optional<std::string>& cookie) {
+    requests.end_all();
+    return std::make_unique<RawRequest>(*this, cookie, requests.entropy());
+  }
+  // SessionMiddleware.process_response for a 200: save when modified and not
+  // empty; then the shim applies the effects (nothing after a failed load).
+  // A save that is an UpdateError answers 400; the view's earlier writes
+  // (a delete) still stand, as they do in Django and in App::with_session.
+  Outcome finish(RawRequest& r) {
+    SaveStatus status = SaveStatus::ok;
+    if (r.s.modified && !r.s.is_empty()) status = r.s.save();
+    if (r.store.unavailable) return Outcome::unavailable;
+    REQUIRE(status != SaveStatus::too_large);
+    Outcome applied = shim.apply(r.store.effects(), now);
+    return status == SaveStatus::update_error ? Outcome::update_error : applied;
+  }
+
+  // A record written the way Django's backend (or an earlier request) would
+  // have: encode() output signed at signed_at; the D1 row's expire_date and
+  // the KV entry's expiry default to what a save at signed_at gives.
+  std::string plant(const std::string& key, const Json& data, double signed_at,
+                    std::optional<double> expire_date = std::nullopt, std::optional<double> kv_expires_at = std::nullopt,
+                    const signing::TimestampSigner* signer = nullptr) {
+    std::string encoded = (signer ? *signer : encoder).sign_object(data, static_cast<int64_t>(signed_at));
+    double expiry = expire_date.value_or(signed_at + static_cast<double>(policy.cookie_age));
+    if (kUsesKv) shim.kv.entries[shim.kv_key(key)] = {encoded, kv_expires_at.value_or(0), 0};
+    if (kUsesD1) shim.table.rows[key] = {encoded, session::d1_datetime(expiry)};
+    return encoded;
+  }
+
+  std::vector<std::string> unloadable_keys() {
+    const Json data = Json{{"cat", "dog"}};
+    // KV deletes lazily and D1 rows linger until clearsessions: each record's
+    // own expiry must keep it from loading.
+    plant("expiredbysessioncookieage0000000", data, now - static_cast<double>(kTwoWeeks) - 1);
+    plant("expiredbysetexpiry00000000000000", Json{{"cat", "dog"}, {"_session_expiry", 10}}, now - 11);
+    plant("expiredbyabsolutedeadline0000000", Json{{"cat", "dog"}, {"_session_expiry", "2023-11-14T22:13:19+00:00"}},
+          now - 60);
+    // The store's own expiry passed although the data would still be fresh:
+    // expire_date <= now (D1), the expirationTtl ran out (KV).
+    plant("expiredinthestore000000000000000", data, now - 100, now, now);
+    return {
+        "someunknownkey",                      // never issued (test_session_load_does_not_create_record)
+        "someunknownkey00000000000000000000",  // 34 of [a-z0-9], never issued
+        "expiredbysessioncookieage0000000",
+        "expiredbysetexpiry00000000000000",
+        "expiredbyabsolutedeadline0000000",
+        "expiredinthestore000000000000000",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",  // not our alphabet: never looked up
+        "abcdefgh-jklmnopqrstuvwxyz012345",
+        std::string(41, 'b'),                // over django_session.session_key varchar(40)
+        std::string(1240, 'a'),              // CacheSessionTests.test_load_overlong_key
+    };
+  }
+};
+
+using CacheFixture = ServerFixture<config::Engine::cache>;
+using DbFixture = ServerFixture<config::Engine::db>;
+using CachedDbFixture = ServerFixture<config::Engine::cached_db>;
+
+#define SESSION_BACKENDS SignedCookieFixture, CacheFixture, DbFixture, CachedDbFixture
+#define SERVER_BACKENDS CacheFixture, DbFixture, CachedDbFixture
 
 // SessionBaseTests.test_create/test_delete/test_exists/test_load/test_save:
 // the base class cannot be used without a backend (NotImplementedError in
@@ -136,6 +552,9 @@ static_assert(std::is_const_v<std::remove_reference_t<decltype(std::declval<Sess
 }  // namespace
 
 TYPE_TO_STRING(SignedCookieFixture);
+TYPE_TO_STRING(CacheFixture);
+TYPE_TO_STRING(DbFixture);
+TYPE_TO_STRING(CachedDbFixture);
 
 // ---------------------------------------------------------------------------
 // SessionTestsMixin: state flags and dict operations
@@ -473,7 +892,12 @@ TEST_CASE_TEMPLATE("after delete the key no longer exists", F, SESSION_BACKENDS)
   std::string key = f.persist(*s);
   s->store().remove(*s, key);
   CHECK_FALSE(f.exists(key));
-  CHECK_FALSE(s->session_key().has_value());
+  if constexpr (F::kKeyIsSignedData) {
+    CHECK_FALSE(s->session_key().has_value());  // signed_cookies.delete(): _session_key = ""
+  } else {
+    // cache/db delete() removes the record and leaves _session_key alone.
+    CHECK(s->session_key() == std::optional<std::string>(key));
+  }
 }
 
 TEST_CASE_TEMPLATE("flush clears the data, forgets the key, and sets accessed and modified", F, SESSION_BACKENDS) {
@@ -566,13 +990,30 @@ TEST_CASE_TEMPLATE("an 8-character session key is kept", F, SESSION_BACKENDS) {
   CHECK_FALSE(s->is_empty());
 }
 
-TEST_CASE_TEMPLATE("an invalid key is never reused: save mints a new key and get returns None", F,
-                   SESSION_BACKENDS) {
+// test_invalid_key. Django's save() of a session nobody has read yet (also
+// the common `if not request.session.session_key: request.session.save()`)
+// stores {} under a new key: create() -> save(must_create=True) ->
+// _get_session(no_load=True) makes the session cache {} without loading.
+template <class F>
+void invalid_key_is_never_reused() {
   F f;
   auto s = f.make_session(std::string("1"));
   std::string key = f.persist(*s);
   CHECK(key != "1");
   CHECK(s->get("cat").is_null());
+  CHECK(f.exists(key) == F::kHasServerRecord);
+}
+
+TEST_CASE_TEMPLATE("an invalid key is never reused: save mints a new key and get returns None", F,
+                   SignedCookieFixture) {
+  invalid_key_is_never_reused<F>();
+}
+
+// save(must_create) of a session never read stores {} under the new key
+// without loading it (Django's _get_session(no_load=True)).
+TEST_CASE_TEMPLATE("an invalid key is never reused: save mints a new key and get returns None [server]",
+                   F, SERVER_BACKENDS) {
+  invalid_key_is_never_reused<F>();
 }
 
 TEST_CASE_TEMPLATE("a key that cannot be loaded gives an empty session instead of an error", F, SESSION_BACKENDS) {
@@ -828,9 +1269,12 @@ TEST_CASE_TEMPLATE("a session with set_expiry(N seconds) lives N seconds after i
   s->set_expiry_seconds(10);
   std::string key = f.persist(*s);
 
-  f.now = kNow + 10;
+  // At its deadline a cookie still loads (signing's age <= max_age); a stored
+  // record is gone (expire_date > now, a cache entry lives while expiry > now).
+  const double last_alive = F::kLoadsAtDeadline ? kNow + 10 : kNow + 9;
+  f.now = last_alive;
   CHECK(f.make_session(key)->get("foo") == Json("bar"));
-  f.now = kNow + 11;
+  f.now = last_alive + 1;
   auto late = f.make_session(key);
   CHECK_FALSE(late->contains("foo"));
   if constexpr (F::kKeyIsSignedData) CHECK(late->modified);
@@ -856,20 +1300,24 @@ TEST_CASE_TEMPLATE("an absolute set_expiry deadline in the future is honoured un
   s->set("foo", "bar");
   s->set_expiry_at(kNow + 100);
   std::string key = f.persist(*s);
-  f.now = kNow + 100;
+  const double last_alive = F::kLoadsAtDeadline ? kNow + 100 : kNow + 99;
+  f.now = last_alive;
   CHECK(f.make_session(key)->get("foo") == Json("bar"));
-  f.now = kNow + 101;
+  f.now = last_alive + 1;
   CHECK_FALSE(f.make_session(key)->contains("foo"));
 }
 
-TEST_CASE_TEMPLATE("a session not saved for longer than SESSION_COOKIE_AGE is gone; exactly that age still loads", F,
+TEST_CASE_TEMPLATE("a session not saved for longer than SESSION_COOKIE_AGE is gone; at exactly that age only a cookie loads", F,
                    SESSION_BACKENDS) {
   F f;
   auto s = f.make_session();
   s->set("foo", "bar");
   std::string key = f.persist(*s);
-  f.now = kNow + kTwoWeeks;
+  f.now = kNow + kTwoWeeks - 1;
   CHECK(f.make_session(key)->get("foo") == Json("bar"));
+  f.now = kNow + kTwoWeeks;
+  if constexpr (F::kLoadsAtDeadline) CHECK(f.make_session(key)->get("foo") == Json("bar"));
+  else CHECK_FALSE(f.make_session(key)->contains("foo"));
   f.now = kNow + kTwoWeeks + 1;
   CHECK_FALSE(f.make_session(key)->contains("foo"));
 }
@@ -962,6 +1410,384 @@ TEST_CASE_TEMPLATE("re-saving in a later second re-signs (new timestamp) and kee
     // Django 3.2 SESSION_SAVE_EVERY_REQUEST at 1700000100 produced this value.
     CHECK(second == "eyJudW1fdmlzaXRzIjoxfQ:1r31gS:2C5Kg4ppGlQaGWiXueRjsLCbgk32cOsv6QXA4SQhyPU");
   }
+}
+
+// ---------------------------------------------------------------------------
+// Server-side engines only: records, requests and the shim's rules
+// (§2.3, §5.1/§5.2 K and X rows; README "Session engines" and "Faults")
+// ---------------------------------------------------------------------------
+
+namespace {
+
+template <class F>
+std::string kv_prefix_of() {
+  return F::kEngine == config::Engine::cached_db ? "django.contrib.sessions.cached_db" : "django.contrib.sessions.cache";
+}
+
+size_t count_ops(const std::vector<http::Op>& ops, http::OpKind kind, std::string_view sql_prefix = "") {
+  return static_cast<size_t>(std::count_if(ops.begin(), ops.end(), [&](const http::Op& op) {
+    return op.kind == kind && op.key.compare(0, sql_prefix.size(), sql_prefix) == 0;
+  }));
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("loading never writes: known, unknown, expired and malformed keys (test_session_load_does_not_create_record)",
+                   F, SERVER_BACKENDS) {
+  F f;
+  auto first = f.make_session();
+  first->set("a", 1);
+  std::vector<std::string> keys = f.unloadable_keys();
+  keys.push_back(f.persist(*first));
+  f.shim.writes.clear();
+  for (const std::string& key : keys) {
+    CAPTURE(key);
+    auto r = f.request(key);
+    r->s.keys();
+    r->s.contains("a");
+    r->s.get_expiry_age();
+    r->s.get_expire_at_browser_close();
+    CHECK(f.finish(*r) == Outcome::ok);  // not modified: the middleware saves nothing
+  }
+  CHECK(f.shim.writes.empty());
+
+  // Django's test, word for word: load() of an unknown key clears it, creates
+  // nothing, and the key is not reused.
+  auto s = f.make_session(std::string("someunknownkey"));
+  s->data();
+  CHECK_FALSE(s->session_key().has_value());
+  CHECK_FALSE(f.exists("someunknownkey"));
+  CHECK(f.shim.writes.empty());
+}
+
+TEST_CASE_TEMPLATE("a saved record is SessionBase.encode() output, kept where the engine keeps it (test_default_cache)",
+                   F, SERVER_BACKENDS) {
+  F f;
+  auto s = f.make_session();
+  s->set("num_visits", 1);
+  const std::string key = f.persist(*s);
+  CHECK(key.size() == 32);
+  CHECK(session::is_lookup_key(key));
+  // §1.5: encode({"num_visits": 1}) at 1700000000 under the example key.
+  const std::string encoded = "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:_-PedWzrjsUyTsFgvXE1qqSpi5bYcTGwiV8pxU77Pl8";
+  if constexpr (F::kUsesKv) {
+    REQUIRE(f.shim.kv.entries.count(kv_prefix_of<F>() + key));
+    const FakeKv::Entry& e = f.shim.kv.entries.at(kv_prefix_of<F>() + key);
+    CHECK(e.value == encoded);
+    CHECK(e.ttl == kTwoWeeks);  // cache.set(..., get_expiry_age())
+  } else {
+    CHECK(f.shim.kv.entries.empty());
+  }
+  if constexpr (F::kUsesD1) {
+    REQUIRE(f.shim.table.rows.count(key));
+    CHECK(f.shim.table.rows.at(key).data == encoded);
+    CHECK(f.shim.table.rows.at(key).expire_date == "2023-11-28 22:13:20.000000");  // get_expiry_date()
+  } else {
+    CHECK(f.shim.table.rows.empty());
+  }
+  // A new session is one create per store: INSERT (D1), a plain put (cache)
+  // or a best-effort copy (cached_db). The next request's save is an update
+  // that must find the record.
+  CHECK(count_ops(f.shim.writes, http::OpKind::d1_query, "INSERT") == (F::kUsesD1 ? 1u : 0u));
+  CHECK(count_ops(f.shim.writes, http::OpKind::kv_put) == (F::kUsesKv ? 1u : 0u));
+  for (const http::Op& op : f.shim.writes) CHECK((op.flags & http::op_must_change) == 0);
+  f.shim.writes.clear();
+  f.now = kNow + 5;
+  auto next = f.make_session(key);
+  next->set("num_visits", 2);
+  CHECK(f.persist(*next) == key);
+  CHECK(count_ops(f.shim.writes, http::OpKind::d1_query, "UPDATE") == (F::kUsesD1 ? 1u : 0u));
+  for (const http::Op& op : f.shim.writes) {
+    if (op.kind == http::OpKind::d1_query) CHECK(op.flags == http::op_must_change);
+    if (op.kind == http::OpKind::kv_put)
+      CHECK(op.flags == (F::kEngine == config::Engine::cache ? http::op_must_change : http::op_best_effort));
+  }
+}
+
+TEST_CASE_TEMPLATE("KV's 60 s minimum TTL: expirationTtl is clamped to 60 and the record's own expiry still ends it on time",
+                   F, SERVER_BACKENDS) {
+  SUBCASE("set_expiry(10)") {
+    F f;
+    auto s = f.make_session();
+    s->set("foo", "bar");
+    s->set_expiry_seconds(10);
+    const std::string key = f.persist(*s);
+    if constexpr (F::kUsesKv) CHECK(f.shim.kv.entries.at(kv_prefix_of<F>() + key).ttl == 60);
+    f.now = kNow + 9;
+    CHECK(f.make_session(key)->get("foo") == Json("bar"));
+    f.now = kNow + 10;
+    auto late = f.make_session(key);
+    CHECK_FALSE(late->contains("foo"));
+    CHECK_FALSE(late->session_key().has_value());
+    // KV still holds the record (its TTL has 50 s to go): the expiry check did it.
+    if constexpr (F::kUsesKv) CHECK(f.shim.kv.get(kv_prefix_of<F>() + key, f.now) != nullptr);
+  }
+  SUBCASE("SESSION_COOKIE_AGE = 30") {
+    F f;
+    f.policy.cookie_age = 30;
+    auto s = f.make_session();
+    s->set("foo", "bar");
+    const std::string key = f.persist(*s);
+    if constexpr (F::kUsesKv) CHECK(f.shim.kv.entries.at(kv_prefix_of<F>() + key).ttl == 60);
+    if constexpr (F::kUsesD1) CHECK(f.shim.table.rows.at(key).expire_date == "2023-11-14 22:13:50.000000");
+    f.now = kNow + 29;
+    CHECK(f.make_session(key)->get("foo") == Json("bar"));
+    f.now = kNow + 30;
+    CHECK_FALSE(f.make_session(key)->contains("foo"));
+  }
+  SUBCASE("an expiry already past: nothing left in KV to load") {
+    F f;
+    auto s = f.make_session();
+    s->set("foo", "bar");
+    s->set_expiry_in(-10);
+    const std::string key = f.persist(*s);
+    CHECK(f.shim.kv.entries.empty());  // a delete, never a put with a TTL KV refuses
+    CHECK_FALSE(f.make_session(key)->contains("foo"));
+  }
+}
+
+TEST_CASE_TEMPLATE("an expired or unknown key is never reused: the next save mints a new key, old records untouched",
+                   F, SERVER_BACKENDS) {
+  F f;
+  const std::vector<std::string> keys = f.unloadable_keys();  // plants the expired records
+  const auto kv_before = f.shim.kv.entries;
+  const auto rows_before = f.shim.table.rows;
+  std::vector<std::string> minted;
+  for (const std::string& bad : keys) {
+    CAPTURE(bad);
+    auto s = f.make_session(bad);
+    s->set("visits", 1);
+    const std::string key = f.persist(*s);
+    CHECK(key != bad);
+    CHECK(key.size() == 32);
+    minted.push_back(key);
+  }
+  CHECK(std::set<std::string>(minted.begin(), minted.end()).size() == minted.size());
+  for (const auto& [k, e] : kv_before) CHECK(f.shim.kv.entries.at(k).value == e.value);
+  for (const auto& [k, row] : rows_before) CHECK(f.shim.table.rows.at(k) == row);
+  CHECK(f.shim.kv.entries.size() == kv_before.size() + (F::kUsesKv ? keys.size() : 0));
+  CHECK(f.shim.table.rows.size() == rows_before.size() + (F::kUsesD1 ? keys.size() : 0));
+}
+
+TEST_CASE_TEMPLATE("a record that fails its signature loads empty and keeps its key; the next save replaces it", F,
+                   SERVER_BACKENDS) {
+  // decode(): BadSignature logs "Session data corrupted" and gives {}; the
+  // key stays, so the save updates the same record.
+  F f;
+  signing::TimestampSigner other(session::kStoreSalt, "another-secret", {});
+  const std::string key = "corruptrecord0000000000000000000";
+  f.plant(key, Json{{"a", 1}}, kNow, std::nullopt, std::nullopt, &other);
+  auto r = f.request(key);
+  CHECK(r->s.keys().empty());
+  CHECK(r->s.session_key() == std::optional<std::string>(key));
+  REQUIRE(r->store.corrupt.has_value());
+  CHECK(r->store.corrupt->rfind("Session data corrupted", 0) == 0);
+  r->s.set("b", 2);
+  CHECK(f.finish(*r) == Outcome::ok);
+  auto again = f.make_session(key);
+  CHECK(again->keys() == std::vector<std::string>{"b"});
+  CHECK(again->get("b") == Json(2));
+}
+
+TEST_CASE_TEMPLATE("flush deletes the stored record without loading it (a logout), and the key then loads nothing", F,
+                   SERVER_BACKENDS) {
+  F f;
+  auto first = f.make_session();
+  first->set("a", 1);
+  const std::string key = f.persist(*first);
+  auto s = f.make_session(key);
+  s->flush();
+  CHECK(f.store.loads == 0);
+  CHECK_FALSE(f.exists(key));
+  CHECK(f.shim.kv.entries.empty());
+  CHECK(f.shim.table.rows.empty());
+  auto again = f.make_session(key);
+  CHECK(again->keys().empty());
+  CHECK_FALSE(again->session_key().has_value());
+}
+
+TEST_CASE_TEMPLATE("cycle_key in one request: the data is created once under the new key and the old record deleted", F,
+                   SERVER_BACKENDS) {
+  F f;
+  auto first = f.make_session();
+  first->set("a", 1);
+  const std::string old_key = f.persist(*first);
+  f.shim.writes.clear();
+  auto r = f.request(old_key);
+  r->s.cycle_key();
+  CHECK(f.finish(*r) == Outcome::ok);
+  REQUIRE(r->s.session_key().has_value());
+  const std::string new_key = *r->s.session_key();
+  CHECK(new_key != old_key);
+  CHECK(count_ops(f.shim.writes, http::OpKind::d1_query, "INSERT") == (F::kUsesD1 ? 1u : 0u));
+  CHECK(count_ops(f.shim.writes, http::OpKind::d1_query, "DELETE") == (F::kUsesD1 ? 1u : 0u));
+  CHECK(count_ops(f.shim.writes, http::OpKind::kv_put) == (F::kUsesKv ? 1u : 0u));
+  CHECK(count_ops(f.shim.writes, http::OpKind::kv_delete) == (F::kUsesKv ? 1u : 0u));
+  CHECK(f.shim.writes.size() == (F::kUsesKv ? 2u : 0u) + (F::kUsesD1 ? 2u : 0u));
+  CHECK_FALSE(f.exists(old_key));
+  CHECK(f.exists(new_key));
+  CHECK(f.make_session(new_key)->get("a") == Json(1));
+  CHECK(f.make_session(old_key)->keys().empty());
+}
+
+TEST_CASE_TEMPLATE("a failed read is not 'no session': 503, nothing written, the record unchanged; flush still works", F,
+                   SERVER_BACKENDS) {
+  F f;
+  auto first = f.make_session();
+  first->set("a", 1);
+  const std::string key = f.persist(*first);
+  const auto kv_before = f.shim.kv.entries;
+  const auto rows_before = f.shim.table.rows;
+  f.shim.writes.clear();
+  // cached_db reads D1 after a failed KV read: both fail here.
+  f.shim.fail_kv_reads = f.shim.fail_d1_reads = true;
+  auto r = f.request(key);
+  r->s.set("a", 2);  // the view writes over what could not be read
+  CHECK(r->store.unavailable);
+  CHECK(f.finish(*r) == Outcome::unavailable);
+  CHECK(f.shim.writes.empty());
+  CHECK(f.shim.kv.entries.size() == kv_before.size());
+  CHECK(f.shim.table.rows == rows_before);
+  // Like Django, flush() never loads: a logout works while reads fail.
+  auto out = f.request(key);
+  out->s.flush();
+  CHECK(f.finish(*out) == Outcome::ok);
+  f.shim.fail_kv_reads = f.shim.fail_d1_reads = false;
+  CHECK_FALSE(f.exists(key));
+}
+
+TEST_CASE_TEMPLATE("a failed KV write fails the cache engine's request; cached_db logs it and the save stands (test_cache_set_failure_non_fatal)",
+                   F, SERVER_BACKENDS) {
+  F f;
+  f.shim.fail_kv_writes = true;
+  auto r = f.request(std::nullopt);
+  r->s.set("a", 1);
+  const Outcome outcome = f.finish(*r);
+  REQUIRE(r->s.session_key().has_value());
+  const std::string key = *r->s.session_key();
+  f.shim.fail_kv_writes = false;
+  if constexpr (F::kEngine == config::Engine::cache) {
+    CHECK(outcome == Outcome::store_failed);
+    CHECK_FALSE(f.exists(key));
+  } else {
+    CHECK(outcome == Outcome::ok);
+    CHECK(f.shim.table.rows.count(key) == 1);
+    CHECK(f.shim.kv.entries.empty());
+    if constexpr (F::kUsesKv) {
+      REQUIRE(f.shim.errors.size() == 1);
+      CHECK(f.shim.errors[0].rfind("Error saving to cache (SESSIONS)", 0) == 0);
+    }
+    CHECK(f.make_session(key)->get("a") == Json(1));
+  }
+}
+
+TEST_CASE_TEMPLATE("a view that saves and then deletes its session makes the middleware's save an UpdateError (test_session_update_error_redirect)",
+                   F, SERVER_BACKENDS) {
+  // Django's view is `session = DatabaseSession(); session.save(must_create=True);
+  // session.delete()`; the session holds data here because a save() of a
+  // never-read session hits the known bug above (503 instead).
+  F f;
+  auto r = f.request(std::nullopt);
+  r->s.set("x", 1);
+  REQUIRE(r->s.save(true) == SaveStatus::ok);
+  r->s.store().remove(r->s, std::nullopt);
+  CHECK(f.finish(*r) == Outcome::update_error);  // SessionInterrupted: 400
+  CHECK(f.shim.kv.entries.empty());
+  CHECK(f.shim.table.rows.empty());
+}
+
+// Django's delete() is immediate, so a later save() in the same request
+// finds no record: UpdateError (400), and the record stays deleted.
+TEST_CASE_TEMPLATE("delete() of a loaded session and then a save in the same request is an UpdateError [server]",
+                   F, SERVER_BACKENDS) {
+  F f;
+  auto first = f.make_session();
+  first->set("a", 1);
+  const std::string key = f.persist(*first);
+  auto r = f.request(key);
+  CHECK(r->s.get("a") == Json(1));
+  r->s.store().remove(r->s, std::nullopt);  // request.session.delete()
+  r->s.set("b", 2);
+  CHECK(f.finish(*r) == Outcome::update_error);
+  CHECK_FALSE(f.exists(key));
+}
+
+// save() of a never-read session whose key is unknown loads inside save(),
+// which drops the key; Django (cache and db alike) then raises UpdateError.
+// The middleware reads the session before saving, so only a view's own
+// save() reaches this.
+TEST_CASE_TEMPLATE("save() of a never-read session with an unknown key is an UpdateError and names no garbage key [server]",
+                   F, SERVER_BACKENDS) {
+  F f;
+  auto r = f.request(std::string("someunknownkey0000000000000000000"));
+  SaveStatus status = r->s.save();
+  for (const http::Op& op : r->store.effects()) {
+    std::string key = op.kind == http::OpKind::d1_query ? Json::parse(op.value).at(0).get<std::string>()
+                                                        : op.key.substr(kv_prefix_of<F>().size());
+    CHECK(session::is_lookup_key(key));
+  }
+  Outcome outcome = status == SaveStatus::update_error ? Outcome::update_error : f.shim.apply(r->store.effects(), f.now);
+  CHECK(outcome == Outcome::update_error);
+  CHECK(f.shim.kv.entries.empty());
+  CHECK(f.shim.table.rows.empty());
+}
+
+TEST_CASE("cached_db: a KV miss reads D1, and the record is copied back into KV for the next read") {
+  CachedDbFixture f;
+  auto first = f.make_session();
+  first->set("a", 1);
+  const std::string key = f.persist(*first);
+  const std::string encoded = f.shim.table.rows.at(key).data;
+  f.shim.kv.entries.clear();  // evicted, or written in a location this one does not see yet
+  f.shim.writes.clear();
+  f.now = kNow + 100;
+  int reads = f.shim.reads;
+  auto s = f.make_session(key);
+  CHECK(f.shim.reads == reads + 2);  // KV get, then D1 SELECT
+  CHECK(s->get("a") == Json(1));
+  CHECK_FALSE(s->modified);
+  CHECK(f.exists(key));  // ends the request
+  REQUIRE(f.shim.writes.size() == 1);
+  CHECK(f.shim.writes[0].kind == http::OpKind::kv_put);
+  CHECK(f.shim.writes[0].flags == http::op_best_effort);
+  const FakeKv::Entry* e = f.shim.kv.get("django.contrib.sessions.cached_db" + key, f.now);
+  REQUIRE(e != nullptr);
+  CHECK(e->value == encoded);
+  CHECK(e->ttl == kTwoWeeks - 100);  // get_expiry_age(expiry=row.expire_date)
+  reads = f.shim.reads;
+  CHECK(f.make_session(key)->get("a") == Json(1));
+  CHECK(f.shim.reads == reads + 1);  // served from KV
+}
+
+TEST_CASE("cached_db: a failed KV read is not a miss, but D1 decides") {
+  CachedDbFixture f;
+  auto first = f.make_session();
+  first->set("a", 1);
+  const std::string key = f.persist(*first);
+  f.shim.fail_kv_reads = true;
+  auto r = f.request(key);
+  CHECK(r->s.get("a") == Json(1));
+  CHECK_FALSE(r->store.unavailable);
+  r->s.set("a", 2);
+  CHECK(f.finish(*r) == Outcome::ok);
+  f.shim.fail_kv_reads = false;
+  CHECK(f.make_session(key)->get("a") == Json(2));
+}
+
+TEST_CASE("cached_db: a logout after a KV miss deletes both copies and does not first refill the cache") {
+  CachedDbFixture f;
+  auto first = f.make_session();
+  first->set("a", 1);
+  const std::string key = f.persist(*first);
+  f.shim.kv.entries.clear();
+  f.shim.writes.clear();
+  auto r = f.request(key);
+  CHECK(r->s.get("a") == Json(1));
+  r->s.flush();
+  CHECK(f.finish(*r) == Outcome::ok);
+  CHECK(count_ops(f.shim.writes, http::OpKind::kv_put) == 0);
+  CHECK(count_ops(f.shim.writes, http::OpKind::d1_query, "DELETE") == 1);
+  CHECK_FALSE(f.exists(key));
 }
 
 // ---------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 // The server-side session engines end to end through real workerd: one
 // `wrangler dev` per engine (tests/worker/wrangler.toml, the test module with
 // the /__test__/session views), with local KV and D1 state and the migrations
-// applied, reached over HTTP like a browser would.
+// applied, reached over HTTP like a browser would. The faults the README
+// promises to survive are injected inside workerd by the test entry
+// (tests/worker/index.js, header x-test-fault) around the real bindings.
 //
 // Run from the repository root (needs the wasm-wasi-test preset built):
 //   node --test --test-concurrency=1 tests/node/stores_workerd.test.js
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,17 +36,34 @@ before(async () => {
 });
 after(() => { for (const s of Object.values(servers)) s.stop(); });
 
-async function page(dev, key) {
-  const res = await fetch(`${dev.base}/catalog/`, { headers: key ? { cookie: `sessionid=${key}` } : {} });
+// GET with the session cookie and, optionally, a fault for the test entry to
+// inject (tests/worker/index.js). With a fault the answer also says how many
+// binding calls it hit and how many writes reached the real bindings.
+async function get(dev, path, key, fault) {
+  const headers = {};
+  if (key) headers.cookie = `sessionid=${key}`;
+  if (fault) headers['x-test-fault'] = fault;
+  const started = performance.now();
+  const res = await fetch(`${dev.base}${path}`, { headers });
   const body = await res.text();
-  return { status: res.status, body, visits: visitsOf(body), setCookie: res.headers.get('set-cookie'), key: cookieValue(res.headers.get('set-cookie')) };
+  const setCookie = res.headers.get('set-cookie');
+  return {
+    status: res.status, body, setCookie, key: cookieValue(setCookie), ms: performance.now() - started,
+    retryAfter: res.headers.get('retry-after'),
+    hits: Number(res.headers.get('x-test-fault-hits')),
+    writes: Number(res.headers.get('x-test-store-writes')),
+  };
 }
 
-async function script(dev, ops, key) {
+async function page(dev, key, fault) {
+  const r = await get(dev, '/catalog/', key, fault);
+  return { ...r, visits: visitsOf(r.body) };
+}
+
+async function script(dev, ops, key, fault) {
   const query = ops.map((op) => `op=${encodeURIComponent(op)}`).join('&');
-  const res = await fetch(`${dev.base}/__test__/session?${query}`, { headers: key ? { cookie: `sessionid=${key}` } : {} });
-  const body = await res.text();
-  return { status: res.status, json: res.status === 200 ? JSON.parse(body) : null, body, setCookie: res.headers.get('set-cookie'), key: cookieValue(res.headers.get('set-cookie')) };
+  const r = await get(dev, `/__test__/session?${query}`, key, fault);
+  return { ...r, json: r.status === 200 ? JSON.parse(r.body) : null };
 }
 
 // SQL against this server's local D1 (the same state folder wrangler dev uses).
@@ -119,3 +139,166 @@ for (const engine of ['db', 'cached_db']) {
     assert.deepEqual(check.json.results, [2]);
   });
 }
+
+// ------------------------------------------------------------------ faults inside workerd
+
+// A session counted to n through a healthy request path.
+async function sessionAt(dev, n) {
+  let key;
+  for (let i = 1; i <= n; i++) {
+    const r = await page(dev, key);
+    assert.equal(r.visits, i, r.body.slice(0, 300));
+    key = r.key ?? key;
+  }
+  return key;
+}
+
+// What this server's Worker has logged so far matching re (wrangler dev
+// prints console.warn/error), and a wait for one more such line.
+const logCount = (dev, re) => (dev.output().match(new RegExp(re.source, 'g')) ?? []).length;
+async function loggedAgain(dev, re, before, ms = 3_000) {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) {
+    if (logCount(dev, re) > before) return true;
+  }
+  return false;
+}
+
+function assertUnavailable(r, what) {
+  assert.equal(r.status, 503, `${what}: ${r.body.slice(0, 300)}`);
+  assert.equal(r.retryAfter, '1', `${what}: Retry-After`);
+  assert.equal(r.setCookie, null, `${what}: no cookie`);
+  assert.doesNotMatch(r.body, /You have visited this page/, `${what}: never a page claiming a count`);
+}
+
+// The stored session still holds n visits: the next healthy visit counts n + 1 under the same key.
+async function assertStoredCount(dev, key, n) {
+  const r = await page(dev, key);
+  assert.equal(r.status, 200, r.body.slice(0, 300));
+  assert.equal(r.visits, n + 1, `the stored session held ${n} visits`);
+  assert.equal(r.key, key);
+}
+
+// Which fault makes each engine's session read, write or record fail. cached_db
+// reads D1 only when its KV copy cannot answer, and its KV copy is best effort,
+// so its read fault fails both and its write fault is D1's.
+const READ_FAULT = { cache: 'kv-get-fail', db: 'd1-read-fail', cached_db: 'kv-get-fail, d1-read-fail' };
+const WRITE_FAULT = { cache: 'kv-put-fail', db: 'd1-write-fail', cached_db: 'd1-write-fail' };
+const VANISH_FAULT = { cache: 'kv-vanish-before-update', db: 'd1-vanish-before-update', cached_db: 'd1-vanish-before-update' };
+const HANG_FAULT = { cache: 'kv-get-hang', db: 'd1-read-hang', cached_db: 'kv-get-fail, d1-read-hang' };
+const HANG_LIMIT_MS = 5_000; // the shim gives up on a binding call after 3 s
+
+test('the test entry refuses an unknown fault name (a typo cannot make a fault test pass)', async () => {
+  const r = await page(servers.cache, undefined, 'kv-get-fial');
+  assert.equal(r.status, 400);
+  assert.match(r.body, /unknown x-test-fault: kv-get-fial/);
+});
+
+for (const engine of Object.keys(ENGINES)) {
+  describe(`${engine} engine under workerd: faults`, () => {
+    test(`a read failure (${READ_FAULT[engine]}) answers 503 + Retry-After and writes nothing; the stored session is unchanged`, async () => {
+      const dev = servers[engine];
+      const key = await sessionAt(dev, 2);
+      const r = await page(dev, key, READ_FAULT[engine]);
+      assertUnavailable(r, 'the page');
+      assert.ok(r.hits >= 1, 'the fault was hit');
+      assert.equal(r.writes, 0, 'zero writes');
+      const before = logCount(dev, /session store read failed/);
+      const w = await script(dev, ['set:num_visits=100'], key, READ_FAULT[engine]);
+      assertUnavailable(w, 'a view that writes over what could not be read');
+      assert.equal(w.writes, 0, 'zero writes');
+      assert.ok(await loggedAgain(dev, /session store read failed/, before), 'the 503 is logged');
+      await assertStoredCount(dev, key, 2);
+    });
+
+    test(`a write failure (${WRITE_FAULT[engine]}) answers 503, never a 200 claiming a count`, async () => {
+      const dev = servers[engine];
+      const key = await sessionAt(dev, 2);
+      const r = await page(dev, key, WRITE_FAULT[engine]);
+      assertUnavailable(r, 'a returning visitor');
+      assert.ok(r.hits >= 1, 'the fault was hit');
+      const fresh = await page(dev, undefined, WRITE_FAULT[engine]);
+      assertUnavailable(fresh, 'a new visitor');
+      await assertStoredCount(dev, key, 2);
+    });
+
+    test(`a session deleted during the request (${VANISH_FAULT[engine]}) answers 400 and is not resurrected`, async () => {
+      const dev = servers[engine];
+      const key = await sessionAt(dev, 2);
+      const before = logCount(dev, /SessionInterrupted/);
+      const r = await page(dev, key, VANISH_FAULT[engine]);
+      assert.equal(r.status, 400, r.body.slice(0, 300));
+      assert.ok(await loggedAgain(dev, /SessionInterrupted/, before), 'logged as Django\'s SessionInterrupted');
+      assert.equal(r.setCookie, null);
+      assert.doesNotMatch(r.body, /You have visited this page/);
+      assert.ok(r.hits >= 1, 'the record was deleted mid-request');
+      const next = await page(dev, key);
+      assert.equal(next.visits, 1, 'the deleted session stays deleted');
+      assert.match(next.key, KEY_RE);
+      assert.notEqual(next.key, key);
+    });
+
+    test(`a hanging binding (${HANG_FAULT[engine]}) answers 503 within ${HANG_LIMIT_MS / 1000} s, nothing written`, async () => {
+      const dev = servers[engine];
+      const key = await sessionAt(dev, 1);
+      const r = await page(dev, key, HANG_FAULT[engine]);
+      assertUnavailable(r, 'the page');
+      assert.ok(r.ms < HANG_LIMIT_MS, `answered after ${Math.round(r.ms)} ms`);
+      assert.ok(r.ms >= 2_500, `the shim waited for its 3 s timeout (${Math.round(r.ms)} ms)`);
+      assert.equal(r.writes, 0);
+      await assertStoredCount(dev, key, 1);
+    });
+  });
+}
+
+test('cache: a hanging KV write answers 503 within 5 s; the stored session is unchanged', async () => {
+  const dev = servers.cache;
+  const key = await sessionAt(dev, 1);
+  const r = await page(dev, key, 'kv-put-hang');
+  assertUnavailable(r, 'the page');
+  assert.ok(r.ms < HANG_LIMIT_MS, `answered after ${Math.round(r.ms)} ms`);
+  assert.equal(r.hits, 1);
+  await assertStoredCount(dev, key, 1);
+});
+
+for (const engine of ['cache', 'cached_db']) {
+  test(`${engine}: KV refusing a write once (429) is retried within the request and the count is right`, async () => {
+    const dev = servers[engine];
+    const key = await sessionAt(dev, 1);
+    const r = await page(dev, key, 'kv-429-once');
+    assert.equal(r.status, 200, r.body.slice(0, 300));
+    assert.equal(r.visits, 2);
+    assert.equal(r.key, key);
+    assert.equal(r.hits, 1, 'one refusal');
+    assert.ok(r.ms >= 250, `retried after the 0.3 s back-off (${Math.round(r.ms)} ms)`);
+    await assertStoredCount(dev, key, 2); // the KV copy holds 2 (cached_db reads it first)
+  });
+}
+
+test('cache: KV refusing every write (429) answers 503 after the retries; the stored session is unchanged', async () => {
+  const dev = servers.cache;
+  const key = await sessionAt(dev, 2);
+  const r = await page(dev, key, 'kv-429-always');
+  assertUnavailable(r, 'the page');
+  assert.equal(r.hits, 4, 'one attempt and three retries');
+  assert.ok(r.ms >= 2_000, `retried with back-off 0.3 + 0.7 + 1.1 s (${Math.round(r.ms)} ms)`);
+  assert.equal(r.writes, 0);
+  await assertStoredCount(dev, key, 2);
+});
+
+test('cached_db: a failed KV copy (500, or 429 after the retries) is logged and the request succeeds; D1 has the count', async () => {
+  const dev = servers.cached_db;
+  const key = await sessionAt(dev, 1);
+  const before = logCount(dev, /Error saving to cache \(SESSIONS\)/);
+  const failed = await page(dev, key, 'kv-put-fail');
+  assert.equal(failed.status, 200, failed.body.slice(0, 300));
+  assert.equal(failed.visits, 2);
+  assert.equal(failed.hits, 1);
+  assert.ok(await loggedAgain(dev, /Error saving to cache \(SESSIONS\)/, before), 'the failed copy is logged');
+  // The KV copy still says 1: read around it (a failed KV read is not a miss, D1 decides).
+  const refused = await page(dev, key, 'kv-get-fail, kv-429-always');
+  assert.equal(refused.status, 200, refused.body.slice(0, 300));
+  assert.equal(refused.visits, 3, 'D1 held 2');
+  assert.equal(refused.hits, 1 + 4, 'the failed read, then one write attempt and three retries');
+  const check = await page(dev, key, 'kv-get-fail');
+  assert.equal(check.visits, 4, 'D1 held 3');
+});

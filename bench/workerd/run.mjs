@@ -1,0 +1,278 @@
+// Throughput over loopback with wrk: our Worker (the `wrangler deploy
+// --dry-run` bundle) on bare `workerd serve`, a static-response Worker (the
+// floor), the same job in plain JavaScript (js-worker.js), and Django 3.2 +
+// gunicorn (2 sync workers). Every request carries the same valid session
+// cookie (20-byte payload); the counter re-issues a cookie each time, wrk
+// keeps sending the first one. Targets alternate within each round; the
+// result per target is the median over rounds.
+//
+//   node bench/workerd/run.mjs --dist <wrangler outdir> --out result.json [--smoke]
+//        [--wasi <core.wasm>]   also serve our bundle with this module swapped in
+//
+// Bare workerd has no D1: every Worker gets the same wrapped binding DB
+// (fake-d1.js, fixed counts). Nothing here listens beyond 127.0.0.1.
+import { spawn, execFileSync } from 'node:child_process';
+import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { SECRET, djangoSign, sessionOf, expectedVisits } from '../lib/fixtures.mjs';
+import { summarize } from '../lib/cpuprofile.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const SMOKE = args.includes('--smoke');
+const DIST = opt('--dist');
+const OUT = opt('--out');
+const WASI = opt('--wasi');
+const WORK = opt('--work', join(ROOT, 'build/bench/http'));
+const WORKERD = opt('--workerd', join(ROOT, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd'));
+const DURATION = Number(opt('--duration', SMOKE ? 1 : 5));
+const ROUNDS = Number(opt('--rounds', SMOKE ? 1 : 3));
+const CONNECTIONS = Number(opt('--connections', 16));
+const BASE_PORT = Number(opt('--port', 18100));
+// After the rounds: our Worker again, with the inspector, profiled (V8
+// Profiler over CDP) while wrk drives it.
+const PROFILE = !args.includes('--no-profile');
+const PROFILE_SECONDS = SMOKE ? 1 : 4;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+mkdirSync(WORK, { recursive: true });
+const children = [];
+const byName = {};
+function start(name, cmd, argv, options = {}) {
+  const log = join(WORK, `${name}.log`);
+  const fd = openSync(log, 'w');
+  const child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], ...options });
+  closeSync(fd);
+  child.logText = () => readFileSync(log, 'utf8');
+  children.push(child);
+  byName[name] = child;
+  return child;
+}
+function stopAll() {
+  // Only the processes this script started, by pid.
+  for (const c of children) if (c.exitCode === null) { try { c.kill('SIGTERM'); } catch {} }
+}
+process.on('exit', stopAll);
+process.on('SIGINT', () => { stopAll(); process.exit(130); });
+
+async function waitUp(url, child, what) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited: ${child.logText().slice(-2000)}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error(`${what} did not come up on ${url}: ${child.logText().slice(-2000)}`);
+}
+
+// ----------------------------------------------------------- workerd configs
+
+const capnpString = (s) => JSON.stringify(s);
+function workerConfig(name, port, modules, bindings) {
+  const mods = modules.map((m) => `(name = ${capnpString(m.name)}, ${m.kind} = embed ${capnpString(m.file)})`).join(',\n      ');
+  const binds = bindings.join(',\n      ');
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .worker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  extensions = [ ( modules = [ (name = "bench:fake-d1", esModule = embed "fake-d1.js", internal = true) ] ) ],
+);
+const worker :Workerd.Worker = (
+  modules = [
+      ${mods}
+  ],
+  compatibilityDate = "2025-09-01",
+  compatibilityFlags = ["nodejs_compat"],
+  bindings = [
+      ${binds}
+  ],
+);
+`;
+}
+
+const BINDINGS = [
+  `(name = "SECRET_KEY", text = ${capnpString(SECRET)})`,
+  `(name = "SESSION_ENGINE", text = "django.contrib.sessions.backends.signed_cookies")`,
+  `(name = "DB", wrapped = (moduleName = "bench:fake-d1"))`,
+];
+
+function prepareConfigs(page) {
+  for (const f of ['fake-d1.js', 'js-worker.js', 'static-worker.js']) copyFileSync(join(HERE, f), join(WORK, f));
+  writeFileSync(join(WORK, 'page.js'), `export const PAGE = ${JSON.stringify(page)};\n`);
+  const distFiles = readdirSync(DIST);
+  const wasm = distFiles.find((f) => f.endsWith('.wasm'));
+  if (!wasm || !distFiles.includes('index.js')) throw new Error(`${DIST} lacks index.js or the .wasm module`);
+  copyFileSync(join(DIST, 'index.js'), join(WORK, 'index.js'));
+  copyFileSync(join(DIST, wasm), join(WORK, wasm));
+  const configs = {};
+  const ours = [{ name: 'index.js', kind: 'esModule', file: 'index.js' }, { name: wasm, kind: 'wasm', file: wasm }];
+  configs.ours = workerConfig('ours', 0, ours, BINDINGS);
+  if (WASI) {
+    copyFileSync(WASI, join(WORK, 'wasi-core.wasm'));
+    configs.ours_wasi = workerConfig('ours_wasi', 0, [ours[0], { name: wasm, kind: 'wasm', file: 'wasi-core.wasm' }], BINDINGS);
+  }
+  configs.js = workerConfig('js', 0, [{ name: 'js-worker.js', kind: 'esModule', file: 'js-worker.js' }], BINDINGS);
+  configs.static = workerConfig('static', 0, [
+    { name: 'static-worker.js', kind: 'esModule', file: 'static-worker.js' },
+    { name: 'page.js', kind: 'esModule', file: 'page.js' },
+  ], BINDINGS);
+  return configs;
+}
+
+// --------------------------------------------------------------------- wrk
+
+function wrk(url, cookie, seconds) {
+  const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `Cookie: sessionid=${cookie}`, url],
+    { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const rps = Number((out.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]);
+  const non2xx = Number((out.match(/Non-2xx or 3xx responses:\s+(\d+)/) || [0, 0])[1]);
+  const errors = out.match(/Socket errors:[^\n]*/);
+  const toMs = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
+  const lat = (p) => {
+    const m = out.match(new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`));
+    return m ? toMs(m[1], m[2]) : null;
+  };
+  const total = Number((out.match(/(\d+) requests in/) || [])[1]);
+  return { rps, total, non2xx, socket_errors: errors ? errors[0] : null, p50_ms: lat(50), p99_ms: lat(99) };
+}
+
+// ------------------------------------------------------------- profiling
+
+async function profileWorkerd(name, configFile, url, inspectorPort) {
+  const child = start(`${name}-profiled`, WORKERD, ['serve', configFile, `--inspector-addr=127.0.0.1:${inspectorPort}`], { cwd: WORK });
+  await waitUp(url, child, `workerd (${name}, inspector)`);
+  const list = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
+  const ws = new WebSocket(list[0].webSocketDebuggerUrl);
+  let id = 0;
+  const pending = new Map();
+  const send = (method, params = {}) => new Promise((resolve) => {
+    pending.set(++id, resolve);
+    ws.send(JSON.stringify({ id, method, params }));
+  });
+  ws.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    if (m.id && pending.has(m.id)) { pending.get(m.id)(m); pending.delete(m.id); }
+  };
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  wrk(url, cookie, 1); // warm
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: 100 });
+  await send('Profiler.start');
+  const run = wrk(url, cookie, PROFILE_SECONDS);
+  const stopped = await send('Profiler.stop');
+  ws.close();
+  child.kill('SIGTERM');
+  writeFileSync(join(WORK, `${name}.cpuprofile`), JSON.stringify(stopped.result.profile));
+  return { target: name, seconds: PROFILE_SECONDS, rps_while_profiled: run.rps, ...summarize(stopped.result.profile) };
+}
+
+// -------------------------------------------------------------------- main
+
+async function get(url, cookie) {
+  const res = await fetch(url, { headers: { cookie: `sessionid=${cookie}` }, redirect: 'manual' });
+  return { status: res.status, body: await res.text(), setCookie: res.headers.get('set-cookie'), headers: [...res.headers] };
+}
+
+const cookie = djangoSign(sessionOf(20));
+const visitsOf = (body) => Number((body.match(/You have visited this page (\d+) times?\./) || [])[1]);
+const result = { smoke: SMOKE, duration_s: DURATION, rounds: ROUNDS, connections: CONNECTIONS, wrk_threads: 1, cookie_bytes: cookie.length, targets: {} };
+
+try {
+  // Our Worker first: its page becomes the static Worker's body.
+  const urls = {};
+  let port = BASE_PORT;
+  const configs = prepareConfigs('');
+  const order = ['ours', ...(WASI ? ['ours_wasi'] : []), 'js', 'static'];
+  let oursPage = null;
+  for (const name of order) {
+    if (name === 'static') {
+      writeFileSync(join(WORK, 'page.js'), `export const PAGE = ${JSON.stringify(oursPage)};\n`);
+    }
+    const p = port++;
+    const file = join(WORK, `${name}.capnp`);
+    writeFileSync(file, configs[name].replace('127.0.0.1:0', `127.0.0.1:${p}`));
+    const child = start(name, WORKERD, ['serve', file], { cwd: WORK });
+    urls[name] = `http://127.0.0.1:${p}/catalog/`;
+    await waitUp(urls[name], child, `workerd (${name})`);
+    if (name === 'ours') oursPage = (await get(urls.ours, cookie)).body;
+  }
+  // Django + gunicorn, 2 sync workers, Debian's python3.
+  {
+    const p = port++;
+    const child = start('django', '/usr/bin/python3', ['-m', 'gunicorn', '--workers', '2', '--bind', `127.0.0.1:${p}`, 'benchsite.wsgi:application'],
+      { cwd: join(ROOT, 'bench/django'), env: { ...process.env, BENCH_SECRET_KEY: SECRET, PYTHONDONTWRITEBYTECODE: '1' } });
+    urls.django = `http://127.0.0.1:${p}/catalog/`;
+    await waitUp(urls.django, child, 'gunicorn (django)');
+    order.push('django');
+  }
+
+  // Each target must do the real job: 200, the visit counted from the cookie,
+  // a new cookie (not the static floor), the same page as ours.
+  for (const name of order) {
+    const r = await get(urls[name], cookie);
+    const check = {
+      status: r.status,
+      visits: visitsOf(r.body),
+      sets_cookie: !!r.setCookie,
+      body_bytes: Buffer.byteLength(r.body),
+      same_page_as_ours: r.body === oursPage,
+    };
+    if (r.status !== 200 || (name !== 'static' && (check.visits !== expectedVisits(20) || !check.sets_cookie))) {
+      throw new Error(`${name} does not do the job: ${JSON.stringify(check)} ${r.body.slice(0, 300)}`);
+    }
+    result.targets[name] = { url: urls[name], check, runs: [] };
+  }
+  // Warm-up, then rounds with the target order rotated each round.
+  for (const name of order) wrk(urls[name], cookie, SMOKE ? 1 : 2);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < order.length; k++) {
+      const name = order[(k + round) % order.length];
+      const load = loadavg()[0];
+      const r = wrk(urls[name], cookie, DURATION);
+      result.targets[name].runs.push({ round, loadavg_1m: +load.toFixed(2), ...r });
+      console.log(`round ${round} ${name.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  non-2xx ${r.non2xx}  (load ${load.toFixed(2)})`);
+    }
+  }
+  for (const t of Object.values(result.targets)) {
+    t.median_rps = median(t.runs.map((r) => r.rps));
+    t.median_p50_ms = median(t.runs.map((r) => r.p50_ms));
+    t.median_p99_ms = median(t.runs.map((r) => r.p99_ms));
+    t.non2xx = t.runs.reduce((a, r) => a + r.non2xx, 0);
+  }
+  const T = result.targets;
+  result.ratios = {
+    ours_over_floor: T.ours.median_rps / T.static.median_rps,
+    ours_over_js: T.ours.median_rps / T.js.median_rps,
+    ours_over_django: T.ours.median_rps / T.django.median_rps,
+    ...(T.ours_wasi ? { ours_wasi_over_floor: T.ours_wasi.median_rps / T.static.median_rps, ours_wasi_over_js: T.ours_wasi.median_rps / T.js.median_rps } : {}),
+  };
+  if (PROFILE && typeof WebSocket === 'function') {
+    result.profiles = [];
+    let inspector = port + 10;
+    for (const name of order.filter((n) => n.startsWith('ours'))) {
+      byName[name].kill('SIGTERM');
+      await sleep(300);
+      const p = await profileWorkerd(name, join(WORK, `${name}.capnp`), urls[name], inspector++);
+      result.profiles.push(p);
+      console.log(`profile ${name}: ${p.categories.slice(0, 6).map((c) => `${c.name} ${c.pct.toFixed(0)}%`).join(', ')}`);
+    }
+  }
+  result.workerd_version = execFileSync(WORKERD, ['--version'], { encoding: 'utf8' }).trim();
+  result.wrk_version = (execFileSync('sh', ['-c', 'wrk -v 2>&1 || true'], { encoding: 'utf8' }).split('\n')[0] || '').trim();
+  console.log(JSON.stringify(result.ratios));
+} finally {
+  stopAll();
+}
+if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 1));
