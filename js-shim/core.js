@@ -179,7 +179,15 @@ class Reader {
     return b;
   }
   str() {
-    return decoder.decode(this.raw());
+    const b = this.raw();
+    // Header names and values are short ASCII: building the string directly
+    // is several times cheaper than a TextDecoder call.
+    if (b.length <= 64) {
+      let ascii = true;
+      for (let i = 0; i < b.length; i++) ascii &&= b[i] < 0x80;
+      if (ascii) return String.fromCharCode.apply(null, b);
+    }
+    return decoder.decode(b);
   }
 }
 
@@ -200,7 +208,7 @@ export function decodeResponse(bytes) {
   const status = r.u32();
   const headers = [];
   for (let n = r.u32(); n > 0; n--) headers.push([r.str(), r.str()]);
-  const body = r.raw().slice();
+  const body = r.raw();  // output() already copied out of WASM memory
   const effects = readOps(r);
   const logs = [];
   for (let n = r.u32(); n > 0; n--) logs.push({ level: r.u8(), message: r.str() });
