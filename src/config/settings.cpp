@@ -98,7 +98,6 @@ Parsed parse(const pyjson::Json& env) {
     return result;
   }
 
-  r.boolean("DEBUG", s.debug);
   if (auto key = r.string("SECRET_KEY")) s.secret_key = *key;
   if (s.secret_key.empty()) r.fail("SECRET_KEY", "is not set; set it with `wrangler secret put SECRET_KEY` (or in .dev.vars for local development)");
 

@@ -28,7 +28,6 @@ struct Settings {
   cookie::SameSite cookie_samesite = cookie::SameSite::lax;
   bool save_every_request = false;
   bool expire_at_browser_close = false;
-  bool debug = false;
 };
 
 struct Error {
