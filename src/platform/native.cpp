@@ -18,9 +18,17 @@ struct HmacKey {
   Digest key;
   HMAC_CTX* ctx;
 };
+// One keyed context per distinct key for the life of the process (a key is
+// registered again by every signer built with it), freed at exit.
+struct Registry {
+  std::vector<HmacKey> keys;
+  ~Registry() {
+    for (auto& k : keys) HMAC_CTX_free(k.ctx);
+  }
+};
 std::vector<HmacKey>& keys() {
-  static std::vector<HmacKey> registered;
-  return registered;
+  static Registry registry;
+  return registry.keys;
 }
 struct Streams {
   z_stream deflater{};
@@ -47,6 +55,8 @@ Digest sha256(std::string_view data) {
 }
 
 KeyHandle register_hmac_key(const Digest& key) {
+  for (size_t i = 0; i < keys().size(); ++i)
+    if (keys()[i].key == key) return static_cast<KeyHandle>(i);
   HMAC_CTX* ctx = HMAC_CTX_new();
   HMAC_Init_ex(ctx, key.data(), static_cast<int>(key.size()), EVP_sha256(), nullptr);
   keys().push_back({key, ctx});
