@@ -26,8 +26,12 @@ echo "== fuzz smoke: each libFuzzer target for a fixed number of runs (long runs
 cmake --build --preset native-fuzz
 for target in $(ls tests/fuzz/*_fuzz.cpp | xargs -n1 basename | sed 's/\.cpp$//'); do
   work=$(mktemp -d)
+  # Seeds: tests/fuzz/corpus/<target>/, and directories named in <target>.seeds.
+  seeds=()
+  [ -d tests/fuzz/corpus/"$target" ] && seeds+=(tests/fuzz/corpus/"$target")
+  [ -f tests/fuzz/corpus/"$target".seeds ] && seeds+=($(grep -v '^#' tests/fuzz/corpus/"$target".seeds))
   if ! build/native-fuzz/tests/fuzz/"$target" -runs="${FUZZ_RUNS:-20000}" -max_len=4096 -seed=1 \
-      "$work" tests/fuzz/corpus/"$target" > "$work.log" 2>&1; then
+      "$work" "${seeds[@]}" > "$work.log" 2>&1; then
     tail -40 "$work.log"; echo "fuzz target $target failed"; exit 1
   fi
   echo "$target: $(grep -E '^Done' "$work.log")"
