@@ -1,17 +1,16 @@
 // The WASM core behind a small JS object: instantiate from a compiled
 // WebAssembly.Module (Workers forbid compiling at run time), move bytes in and
-// out (js-shim/envelope layout, src/http/envelope.cpp is the other half), and
-// re-create the instance after a trap. It makes no session or page decisions.
+// out (src/http/envelope.cpp is the other half; js-shim/abi.js holds the
+// constants both sides use), and re-create the instance after a trap. It makes
+// no session or page decisions. A request is one call into the module,
+// ll_request, plus one more per round of loads the core still needs; the
+// input is written straight into the module's buffer and the output read
+// straight from its memory.
+import { ABSENT, CONFIG, LOAD, OP, RESULT, VALUE, VERSION } from './abi.js';
 import { platformImports, wasiImports } from './platform.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-export const LOAD_OK = 0;
-export const LOAD_MISSING = 1;
-export const LOAD_FAILED = 2;
-export const OP = { KV_GET: 1, KV_PUT: 2, KV_DELETE: 3, D1_QUERY: 4 };
-export const FLAG = { MUST_CHANGE: 1, BEST_EFFORT: 2 };
 
 export class Core {
   constructor(module, { log = console } = {}) {
@@ -20,12 +19,32 @@ export class Core {
     this.instance = null;
     this.envJson = null;
     this.configError = null;
+    this.manifest = null;
     this.instantiations = 0;
   }
 
-  // Per-isolate: instantiate and configure once; again only after a trap.
+  // Per-isolate: instantiate and configure once; again only after a trap (or
+  // for another environment).
   ensure(envJson) {
     if (this.instance && this.envJson === envJson) return;
+    if (!this.instance) this.instantiate();
+    this.envJson = envJson;
+    this.guarded(() => {
+      const bytes = encoder.encode(envJson);
+      this.writeInput(bytes.length).set(bytes);
+      const out = this.output(this.exports.ll_configure(bytes.length));
+      if (out.kind === CONFIG.OK) {
+        this.configError = null;
+        this.manifest = readManifest(out.reader, this.symbols);
+      } else {
+        this.configError = decoder.decode(out.reader.rest());
+        this.manifest = { requestHeaders: [], prefetch: new Map() };
+        this.log.error(this.configError);
+      }
+    });
+  }
+
+  instantiate() {
     let memory = null;
     const getMemory = () => memory;
     const instance = new WebAssembly.Instance(this.module, {
@@ -36,32 +55,45 @@ export class Core {
     memory = instance.exports.memory;
     instance.exports._initialize();
     this.instance = instance;
+    this.exports = instance.exports;
+    this.memory = memory;
+    this.buffer = null;
+    this.inputPtr = 0;
+    this.inputCap = 0;
+    // Strings the module sends once and then by number (bindings, SQL).
+    this.symbols = [];
     this.instantiations++;
-    this.envJson = envJson;
-    const status = this.call('ll_configure', encoder.encode(envJson));
-    this.configError = status === 0 ? null : decoder.decode(this.output());
-    if (this.configError) this.log.error(this.configError);
   }
 
-  // Runs one export with `input` copied into the module. The input is freed
-  // only after a normal return: after a trap the instance is thrown away,
-  // memory and all, and calling into it again could trap once more.
-  call(name, input) {
-    const ex = this.instance.exports;
-    const ptr = ex.ll_alloc(input.length);
-    new Uint8Array(ex.memory.buffer, ptr, input.length).set(input);
-    const status = ex[name](ptr, input.length);
-    ex.ll_free(ptr);
-    return status;
+  // Views of the memory, re-made only when growth replaced its buffer.
+  views() {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.u8 = new Uint8Array(buffer);
+      this.dv = new DataView(buffer);
+    }
   }
 
-  output() {
-    const ex = this.instance.exports;
-    // Re-read the buffer: memory growth during the call detaches old views.
-    return new Uint8Array(ex.memory.buffer, ex.ll_output_ptr(), ex.ll_output_len()).slice();
+  // The module's input buffer, at least n bytes.
+  writeInput(n) {
+    if (n > this.inputCap) {
+      this.inputCap = Math.max(n, 2 * this.inputCap, 4096);
+      this.inputPtr = this.exports.ll_input(this.inputCap);
+    }
+    this.views();
+    return this.u8.subarray(this.inputPtr, this.inputPtr + n);
   }
 
-  // Wraps one step; a trap discards the instance so the next request starts clean.
+  output(ptr) {
+    this.views();
+    const kind = this.dv.getUint32(ptr, true);
+    const length = this.dv.getUint32(ptr + 4, true);
+    return { kind, reader: new Reader(this.u8, this.dv, ptr + 8, ptr + length, this.symbols) };
+  }
+
+  // A trap discards the instance so the next request starts clean; so does
+  // output the shim cannot read (the symbol tables would disagree).
   guarded(fn) {
     try {
       return fn();
@@ -71,39 +103,33 @@ export class Core {
     }
   }
 
-  plan(requestBytes) {
-    return this.guarded(() => {
-      this.call('ll_plan', requestBytes);
-      return decodePlan(this.output());
-    });
+  // The manifest's prefetch rule for this path and method, or null.
+  prefetchFor(path, method) {
+    const rule = this.manifest.prefetch.get(path);
+    return rule && rule.methods.includes(method) ? rule : null;
   }
 
-  handle(requestBytes) {
+  // One step of a request: {loads} still needed, or {response}. The
+  // response's body is a view of WASM memory, valid until the next call.
+  request(input, loaded) {
     return this.guarded(() => {
-      this.call('ll_handle', requestBytes);
-      return decodeResponse(this.output());
+      const length = writeRequest(this, input, loaded);
+      const out = this.output(this.exports.ll_request(length));
+      if (out.kind === RESULT.LOADS) return { loads: readOps(out.reader) };
+      return { response: readResponse(out.reader) };
     });
   }
 
   effectFailure(kind) {
-    return this.guarded(() => {
-      this.instance.exports.ll_effect_failure(kind);
-      return decodeResponse(this.output());
-    });
+    return this.guarded(() => readResponse(this.output(this.exports.ll_effect_failure(kind)).reader));
   }
 
   scheduled(now) {
-    return this.guarded(() => {
-      this.instance.exports.ll_scheduled(now);
-      return decodeResponse(this.output());
-    });
+    return this.guarded(() => readResponse(this.output(this.exports.ll_scheduled(now)).reader));
   }
 
   errorPage(status) {
-    return this.guarded(() => {
-      this.instance.exports.ll_error_page(status);
-      return decodeResponse(this.output());
-    });
+    return this.guarded(() => readResponse(this.output(this.exports.ll_error_page(status)).reader));
   }
 }
 
@@ -115,102 +141,214 @@ export class CoreTrap extends Error {
   }
 }
 
-// request: {method, target, headers: [[name, value]...], now (seconds), entropy: Uint8Array}
-// loaded: [{op, status, value}]: the answers to the plan's loads so far.
-// Written with encodeInto into one buffer kept per isolate (grown when a
-// request needs more), so a request allocates nothing here but the result.
-let scratch = new Uint8Array(16 * 1024);
-
-export function encodeInput(request, loaded = []) {
-  // UTF-8 needs at most 3 bytes per UTF-16 unit: size for the worst case.
-  let bound = 4 + 4 + 8 + 4 + request.entropy.length + 4 + loaded.length * 2;
-  bound += 8 + 3 * (request.method.length + request.target.length);
-  for (const [name, value] of request.headers) bound += 8 + 3 * (name.length + value.length);
-  for (const l of loaded) bound += 12 + 3 * (l.op.binding.length + l.op.key.length + (l.value ?? '').length);
-  if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
-  const out = scratch;
-  const view = new DataView(out.buffer);
+// input: {method, target, headers (a Headers), now (seconds)}; loaded: the
+// answers so far, [{tag, status, kind, value | rows}]. UTF-8 needs at most 3
+// bytes per UTF-16 unit: the buffer is sized for the worst case, then each
+// string is encoded straight into it.
+function writeRequest(core, input, loaded) {
+  const names = core.manifest.requestHeaders;
+  const values = names.map((name) => input.headers.get(name));
+  let count = 0;
+  let total = 0;
+  for (const [name, value] of input.headers) {
+    count++;
+    total += name.length + value.length + 4;
+  }
+  let bound = 8 + 12 + 3 * (input.method.length + input.target.length) + 8 + 4;
+  for (const v of values) bound += 4 + (v === null ? 0 : 3 * v.length);
+  for (const l of loaded) bound += 10 + loadedBound(l);
+  const out = core.writeInput(bound);
+  const dv = core.dv;
+  const base = out.byteOffset;
   let pos = 0;
-  const u32 = (v) => { view.setUint32(pos, v, true); pos += 4; };
+  const u32 = (v) => { dv.setUint32(base + pos, v, true); pos += 4; };
   const str = (text) => {
     const { written } = encoder.encodeInto(text, out.subarray(pos + 4));
-    view.setUint32(pos, written, true);
+    dv.setUint32(base + pos, written, true);
     pos += 4 + written;
   };
-  u32(1);
-  str(request.method);
-  str(request.target);
-  u32(request.headers.length);
-  for (const [name, value] of request.headers) { str(name); str(value); }
-  view.setFloat64(pos, request.now, true);
-  pos += 8;
-  u32(request.entropy.length);
-  out.set(request.entropy, pos);
-  pos += request.entropy.length;
+  dv.setFloat64(base, input.now, true);
+  pos = 8;
+  str(input.method);
+  str(input.target);
+  u32(count);
+  u32(total);
+  for (const v of values) {
+    if (v === null) u32(ABSENT);
+    else str(v);
+  }
   u32(loaded.length);
   for (const l of loaded) {
-    out[pos++] = l.op.kind;
-    str(l.op.binding);
-    str(l.op.key);
+    u32(l.tag);
     out[pos++] = l.status;
-    str(l.value ?? '');
+    out[pos++] = l.kind;
+    if (l.status === LOAD.PENDING) continue;
+    if (l.kind === OP.KV_GET) {
+      str(l.value ?? '');
+      continue;
+    }
+    const rows = l.rows ?? [];
+    const columns = rows.length ? Object.keys(rows[0]) : [];
+    u32(columns.length);
+    for (const c of columns) str(c);
+    u32(rows.length);
+    for (const row of rows) {
+      for (const c of columns) {
+        const v = row[c];
+        if (v === null || v === undefined) out[pos++] = VALUE.NULL;
+        else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+          out[pos++] = VALUE.NUMBER;
+          dv.setFloat64(base + pos, Number(v), true);
+          pos += 8;
+        } else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
+          const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+          out[pos++] = VALUE.BLOB;
+          dv.setUint32(base + pos, bytes.length, true);
+          out.set(bytes, pos + 4);
+          pos += 4 + bytes.length;
+        } else {
+          out[pos++] = VALUE.TEXT;
+          str(String(v));
+        }
+      }
+    }
   }
-  return out.subarray(0, pos);
+  return pos;
+}
+
+function loadedBound(l) {
+  if (l.status === LOAD.PENDING) return 0;
+  if (l.kind === OP.KV_GET) return 4 + 3 * (l.value ?? '').length;
+  let n = 8;
+  for (const row of l.rows ?? []) {
+    for (const [c, v] of Object.entries(row)) {
+      n += 4 + 3 * c.length + 9;
+      if (typeof v === 'string') n += 4 + 3 * v.length;
+      else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) n += 4 + v.byteLength;
+      else if (v !== null && typeof v === 'object') n += 4 + 3 * String(v).length;
+    }
+  }
+  return n;
 }
 
 class Reader {
-  constructor(bytes) {
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.pos = 0;
+  constructor(u8, dv, pos, end, symbols) {
+    this.u8 = u8;
+    this.dv = dv;
+    this.pos = pos;
+    this.end = end;
+    this.symbols = symbols;
   }
-  u8() {
-    return this.view.getUint8(this.pos++);
+  check(n) {
+    if (this.pos + n > this.end) throw new Error('core output is truncated');
+  }
+  u8v() {
+    this.check(1);
+    return this.u8[this.pos++];
   }
   u32() {
-    const v = this.view.getUint32(this.pos, true);
+    this.check(4);
+    const v = this.dv.getUint32(this.pos, true);
     this.pos += 4;
     return v;
   }
+  f64() {
+    this.check(8);
+    const v = this.dv.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  // A view of WASM memory: valid until the next call into the module.
   raw() {
     const n = this.u32();
-    const b = this.bytes.subarray(this.pos, this.pos + n);
+    this.check(n);
+    const b = this.u8.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;
   }
+  rest() {
+    return this.u8.subarray(this.pos, this.end);
+  }
   str() {
     const b = this.raw();
-    // Header names and values are short ASCII: building the string directly
-    // is several times cheaper than a TextDecoder call.
-    if (b.length <= 64) {
+    // Header names and values are mostly short ASCII: building the string
+    // directly is several times cheaper than a TextDecoder call.
+    if (b.length <= 128) {
       let ascii = true;
       for (let i = 0; i < b.length; i++) ascii &&= b[i] < 0x80;
       if (ascii) return String.fromCharCode.apply(null, b);
     }
     return decoder.decode(b);
   }
+  symbol() {
+    const id = this.u32();
+    if (id === this.symbols.length) this.symbols.push(this.str());
+    if (id >= this.symbols.length) throw new Error(`core output names unknown symbol ${id}`);
+    return this.symbols[id];
+  }
+  value() {
+    const type = this.u8v();
+    if (type === VALUE.NULL) return null;
+    if (type === VALUE.NUMBER) return this.f64();
+    if (type === VALUE.TEXT) return this.str();
+    if (type === VALUE.BLOB) return this.raw().slice();
+    throw new Error(`core output has unknown value type ${type}`);
+  }
 }
 
 function readOps(r) {
   const ops = [];
   for (let n = r.u32(); n > 0; n--) {
-    ops.push({ kind: r.u8(), binding: r.str(), key: r.str(), value: r.str(), ttl: r.u32(), flags: r.u8() });
+    const op = { kind: r.u8v(), flags: r.u8v(), tag: r.u32(), binding: r.symbol() };
+    switch (op.kind) {
+      case OP.KV_GET:
+      case OP.KV_DELETE:
+        op.key = r.str();
+        break;
+      case OP.KV_PUT:
+        op.key = r.str();
+        op.value = r.str();
+        op.ttl = r.u32();
+        break;
+      case OP.D1_QUERY: {
+        op.sql = r.symbol();
+        const params = [];
+        for (let p = r.u32(); p > 0; p--) params.push(r.value());
+        op.params = params;
+        break;
+      }
+      default:
+        throw new Error(`core output has unknown op kind ${op.kind}`);
+    }
+    ops.push(op);
   }
   return ops;
 }
 
-export function decodePlan(bytes) {
-  return readOps(new Reader(bytes));
+function readManifest(r, symbols) {
+  const version = r.u32();
+  if (version !== VERSION) throw new Error(`core speaks envelope version ${version}, the shim ${VERSION}`);
+  const requestHeaders = [];
+  for (let n = r.u32(); n > 0; n--) requestHeaders.push(r.str());
+  const prefetch = new Map();
+  for (let n = r.u32(); n > 0; n--) {
+    const path = r.str();
+    const methods = [];
+    for (let m = r.u32(); m > 0; m--) methods.push(r.str());
+    const loads = readOps(r);
+    prefetch.set(path, { methods, loads, callWhileLoading: r.u8v() === 1 });
+  }
+  return { requestHeaders, prefetch };
 }
 
-export function decodeResponse(bytes) {
-  const r = new Reader(bytes);
+// body is a view of WASM memory; copy it before the next call into the module.
+function readResponse(r) {
   const status = r.u32();
   const headers = [];
   for (let n = r.u32(); n > 0; n--) headers.push([r.str(), r.str()]);
-  const body = r.raw();  // output() already copied out of WASM memory
+  const body = r.raw();
   const effects = readOps(r);
   const logs = [];
-  for (let n = r.u32(); n > 0; n--) logs.push({ level: r.u8(), message: r.str() });
+  for (let n = r.u32(); n > 0; n--) logs.push({ level: r.u8v(), message: r.str() });
   return { status, headers, body, effects, logs };
 }

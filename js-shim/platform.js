@@ -1,22 +1,14 @@
-// Platform services the WASM core imports (module "ll"): node:crypto and
-// node:zlib, synchronous in Node and in workerd with nodejs_compat. Keys are
-// registered once per instance, so each request's HMAC reuses a KeyObject.
-import { createHash, createHmac, createSecretKey } from 'node:crypto';
+// Platform services the WASM core imports (module "ll") because only the
+// runtime has them: the CSPRNG, and node:zlib (synchronous in Node and in
+// workerd with nodejs_compat). SHA-256 and HMAC run inside the module.
 import { deflateSync, inflateSync } from 'node:zlib';
 
 export function platformImports(getMemory) {
-  const keys = [];
   const bytes = (ptr, len) => new Uint8Array(getMemory().buffer, ptr, len);
   return {
-    sha256(ptr, len, out) {
-      bytes(out, 32).set(createHash('sha256').update(bytes(ptr, len)).digest());
-    },
-    hmac_key(ptr, len) {
-      keys.push(createSecretKey(Buffer.from(bytes(ptr, len))));
-      return keys.length - 1;
-    },
-    hmac_sha256(key, ptr, len, out) {
-      bytes(out, 32).set(createHmac('sha256', keys[key]).update(bytes(ptr, len)).digest());
+    // Only when the core mints a session key.
+    random(ptr, len) {
+      crypto.getRandomValues(bytes(ptr, len));
     },
     deflate(ptr, len, out, cap) {
       const result = deflateSync(bytes(ptr, len));

@@ -1,7 +1,10 @@
 // The Worker-facing half of the shim: turns a fetch event into the core's
-// input, performs the loads the core plans and the effects it returns against
-// the Worker's bindings (KV, D1), and turns the core's answer into a Response.
-import { Core, CoreTrap, encodeInput, FLAG, LOAD_FAILED, LOAD_MISSING, LOAD_OK, OP } from './core.js';
+// input, performs the loads the core asks for (starting the ones its manifest
+// says every request to a path needs before calling in) and the effects it
+// returns against the Worker's bindings (KV, D1), and turns the core's answer
+// into a Response. It makes no session or page decisions.
+import { FAILURE, FLAG, LOAD, OP } from './abi.js';
+import { Core, CoreTrap } from './core.js';
 
 const LOG_LEVELS = ['log', 'warn', 'error'];
 
@@ -22,63 +25,12 @@ function targetOf(url) {
   return hash < 0 ? url.slice(slash) : url.slice(slash, hash);
 }
 
-function requestInput(request, entropyBytes) {
-  const headers = [];
-  for (const [name, value] of request.headers) headers.push([name, value]);
-  return {
-    method: request.method,
-    target: targetOf(request.url),
-    headers,
-    now: Date.now() / 1000,
-    entropy: crypto.getRandomValues(new Uint8Array(entropyBytes)),
-  };
+function pathOf(target) {
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
 }
 
-// One plan round: KV gets run concurrently; D1 queries on one binding go in
-// one batch (one round trip, one snapshot). A failure is reported to the
-// core as a failed load, never as "missing".
-async function runLoads(env, ops, log) {
-  return withTimeout(runLoadsUntimed(env, ops, log), LOAD_TIMEOUT_MS, 'store reads')
-    .catch((err) => {
-      log.error(`${err && err.message}`);
-      return ops.map((op) => ({ op, status: LOAD_FAILED, value: '' }));
-    });
-}
-
-async function runLoadsUntimed(env, ops, log) {
-  const results = new Array(ops.length);
-  const d1 = new Map();
-  await Promise.all(ops.map(async (op, i) => {
-    const binding = env[op.binding];
-    if (op.kind === OP.D1_QUERY && binding) {
-      if (!d1.has(op.binding)) d1.set(op.binding, []);
-      d1.get(op.binding).push(i);
-      return;
-    }
-    try {
-      if (!binding) throw new Error(`binding ${op.binding} is not configured`);
-      if (op.kind !== OP.KV_GET) throw new Error(`unknown load kind ${op.kind}`);
-      const value = await binding.get(op.key);
-      results[i] = value === null ? { op, status: LOAD_MISSING, value: '' } : { op, status: LOAD_OK, value };
-    } catch (err) {
-      log.error(`load from ${op.binding} failed: ${err && err.message}`);
-      results[i] = { op, status: LOAD_FAILED, value: '' };
-    }
-  }));
-  for (const [name, indexes] of d1) {
-    try {
-      const db = env[name];
-      const answers = await db.batch(indexes.map((i) => db.prepare(ops[i].key).bind(...JSON.parse(ops[i].value || '[]'))));
-      indexes.forEach((i, k) => { results[i] = { op: ops[i], status: LOAD_OK, value: JSON.stringify(answers[k].results ?? []) }; });
-    } catch (err) {
-      log.error(`D1 batch on ${name} failed: ${err && err.message}`);
-      for (const i of indexes) results[i] = { op: ops[i], status: LOAD_FAILED, value: '' };
-    }
-  }
-  return results;
-}
-
-const MAX_PLAN_ROUNDS = 4;
+const MAX_LOAD_ROUNDS = 4;
 // A binding that never answers must not hold the visitor: past these limits
 // the call counts as failed (503, nothing written).
 const LOAD_TIMEOUT_MS = 3000;
@@ -91,6 +43,70 @@ function withTimeout(promise, ms, what) {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+// D1 statements prepared once per binding object and SQL text (the core
+// sends each SQL text once per instance anyway).
+const prepared = new WeakMap();
+function statement(db, op) {
+  let bySql = prepared.get(db);
+  if (!bySql) prepared.set(db, (bySql = new Map()));
+  let stmt = bySql.get(op.sql);
+  if (!stmt) bySql.set(op.sql, (stmt = db.prepare(op.sql)));
+  return op.params.length ? stmt.bind(...op.params) : stmt;
+}
+
+const answerTo = (op, status, extra) => ({ tag: op.tag, kind: op.kind, status, ...extra });
+
+// One round of loads: KV gets run concurrently; D1 queries on one binding go
+// in one batch (one round trip, one snapshot). A failure is reported to the
+// core as a failed load, never as "missing".
+function runLoads(env, ops, log) {
+  return withTimeout(runLoadsUntimed(env, ops, log), LOAD_TIMEOUT_MS, 'store reads')
+    .catch((err) => {
+      log.error(`${err && err.message}`);
+      return ops.map((op) => answerTo(op, LOAD.FAILED, {}));
+    });
+}
+
+async function runLoadsUntimed(env, ops, log) {
+  const results = new Array(ops.length);
+  const d1 = new Map();
+  const pending = [];
+  ops.forEach((op, i) => {
+    const binding = env[op.binding];
+    if (op.kind === OP.D1_QUERY && binding) {
+      if (!d1.has(op.binding)) d1.set(op.binding, []);
+      d1.get(op.binding).push(i);
+      return;
+    }
+    pending.push((async () => {
+      try {
+        if (!binding) throw new Error(`binding ${op.binding} is not configured`);
+        if (op.kind !== OP.KV_GET) throw new Error(`unknown load kind ${op.kind}`);
+        const value = await binding.get(op.key);
+        results[i] = value === null ? answerTo(op, LOAD.MISSING, { value: '' }) : answerTo(op, LOAD.OK, { value });
+      } catch (err) {
+        log.error(`load from ${op.binding} failed: ${err && err.message}`);
+        results[i] = answerTo(op, LOAD.FAILED, {});
+      }
+    })());
+  });
+  for (const [name, indexes] of d1) {
+    pending.push((async () => {
+      try {
+        const db = env[name];
+        const answers = await db.batch(indexes.map((i) => statement(db, ops[i])));
+        indexes.forEach((i, k) => { results[i] = answerTo(ops[i], LOAD.OK, { rows: answers[k].results ?? [] }); });
+      } catch (err) {
+        log.error(`D1 batch on ${name} failed: ${err && err.message}`);
+        for (const i of indexes) results[i] = answerTo(ops[i], LOAD.FAILED, {});
+      }
+    })());
+  }
+  await Promise.all(pending);
+  return results;
+}
+
 // KV allows one write per second to a key and answers faster ones with 429:
 // retry within the request's budget before giving up with a 503.
 const KV_RETRY_DELAYS_MS = [300, 700, 1100];
@@ -98,7 +114,7 @@ const KV_RETRY_DELAYS_MS = [300, 700, 1100];
 class EffectFailed extends Error {
   constructor(kind, message) {
     super(message);
-    this.kind = kind; // 1: a store failed, 2: the session vanished (UpdateError)
+    this.kind = kind;
   }
 }
 
@@ -131,14 +147,13 @@ async function runEffects(env, effects, log) {
     let answers;
     try {
       if (!db) throw new Error(`binding ${name} is not configured`);
-      answers = await withTimeout(db.batch(ops.map((op) => db.prepare(op.key).bind(...JSON.parse(op.value || '[]')))),
-        WRITE_TIMEOUT_MS, `D1 batch on ${name}`);
+      answers = await withTimeout(db.batch(ops.map((op) => statement(db, op))), WRITE_TIMEOUT_MS, `D1 batch on ${name}`);
     } catch (err) {
-      throw new EffectFailed(1, `D1 write on ${name} failed: ${err && err.message}`);
+      throw new EffectFailed(FAILURE.STORE_UNAVAILABLE, `D1 write on ${name} failed: ${err && err.message}`);
     }
     ops.forEach((op, i) => {
       if ((op.flags & FLAG.MUST_CHANGE) && !(answers[i]?.meta?.changes > 0)) {
-        throw new EffectFailed(2, 'session row vanished before the update');
+        throw new EffectFailed(FAILURE.SESSION_INTERRUPTED, 'session row vanished before the update');
       }
     });
   }
@@ -147,7 +162,7 @@ async function runEffects(env, effects, log) {
     try {
       if (!binding) throw new Error(`binding ${op.binding} is not configured`);
       if ((op.flags & FLAG.MUST_CHANGE) && (await withTimeout(binding.get(op.key), LOAD_TIMEOUT_MS, 'KV get')) === null) {
-        throw new EffectFailed(2, 'session record vanished before the update');
+        throw new EffectFailed(FAILURE.SESSION_INTERRUPTED, 'session record vanished before the update');
       }
       await kvWrite(binding, op);
     } catch (err) {
@@ -156,17 +171,17 @@ async function runEffects(env, effects, log) {
         log.error(`Error saving to cache (${op.binding}): ${err && err.message}`);
         continue;
       }
-      throw new EffectFailed(1, `KV write on ${op.binding} failed: ${err && err.message}`);
+      throw new EffectFailed(FAILURE.STORE_UNAVAILABLE, `KV write on ${op.binding} failed: ${err && err.message}`);
     }
   }
 }
 
-function toResponse(method, answer, log) {
-  const headers = new Headers();
-  for (const [name, value] of answer.headers) headers.append(name, value);
+// The core leaves HEAD, 204 and 304 bodies empty; a Response must then have
+// a null body. The body is copied by the Response constructor (Fetch's
+// "extract a body" copies a BufferSource), so a view of WASM memory is safe.
+function toResponse(answer, log) {
   for (const entry of answer.logs) log[LOG_LEVELS[entry.level] || 'log'](entry.message);
-  const noBody = method === 'HEAD' || answer.status === 204 || answer.status === 304;
-  return new Response(noBody ? null : answer.body, { status: answer.status, headers });
+  return new Response(answer.body.length ? answer.body : null, { status: answer.status, headers: answer.headers });
 }
 
 const LAST_RESORT = () =>
@@ -188,32 +203,51 @@ function envJsonOf(env) {
 export function createWorker(wasmModule, options = {}) {
   const log = options.log || console;
   const core = new Core(wasmModule, { log });
-  const entropyBytes = 48;
 
   async function fetch(request, env) {
     try {
       core.ensure(envJsonOf(env));
-      const req = requestInput(request, entropyBytes);
+      const target = targetOf(request.url);
+      const input = { method: request.method, target, headers: request.headers, now: Date.now() / 1000 };
       const loaded = [];
-      for (let round = 0; round < MAX_PLAN_ROUNDS; round++) {
-        const ops = core.plan(encodeInput(req, loaded));
-        if (!ops.length) break;
-        loaded.push(...(await runLoads(env, ops, log)));
+      // Loads the manifest says this path always needs start at once; the
+      // core is called when they are answered, or (if it may need more, e.g.
+      // a session record) at once with them marked pending.
+      const rule = core.prefetchFor(pathOf(target), input.method);
+      let prefetching = rule && runLoads(env, rule.loads, log);
+      if (prefetching && !rule.callWhileLoading) {
+        loaded.push(...(await prefetching));
+        prefetching = null;
       }
-      const answer = core.handle(encodeInput(req, loaded));
+      const pending = prefetching ? rule.loads.map((op) => answerTo(op, LOAD.PENDING, {})) : [];
+      let step = core.request(input, pending.length ? pending : loaded);
+      for (let round = 0; step.loads; round++) {
+        if (round === MAX_LOAD_ROUNDS) throw new Error(`the core asked for more than ${MAX_LOAD_ROUNDS} rounds of loads`);
+        const more = step.loads.length ? runLoads(env, step.loads, log) : null;
+        if (prefetching) {
+          loaded.push(...(await prefetching));
+          prefetching = null;
+        }
+        if (more) loaded.push(...(await more));
+        step = core.request(input, loaded);
+      }
+      const answer = step.response;
+      if (!answer.effects.length) return toResponse(answer, log);
+      // Other requests run while the effects are awaited: keep the body.
+      answer.body = answer.body.slice();
       try {
         await runEffects(env, answer.effects, log);
       } catch (err) {
         if (!(err instanceof EffectFailed)) throw err;
         log.error(err.message);
-        return toResponse(request.method, core.effectFailure(err.kind), log);
+        return toResponse(core.effectFailure(err.kind), log);
       }
-      return toResponse(request.method, answer, log);
+      return toResponse(answer, log);
     } catch (err) {
       log.error(err instanceof CoreTrap ? `${err.message}; re-creating the instance` : err);
       try {
-        core.ensure(envJson(env));
-        return toResponse(request.method, core.errorPage(500), log);
+        core.ensure(envJsonOf(env));
+        return toResponse(core.errorPage(500), log);
       } catch (again) {
         log.error('error page failed too:', again);
         return LAST_RESORT();
@@ -223,7 +257,7 @@ export function createWorker(wasmModule, options = {}) {
 
   // The Cron Trigger: Django's clearsessions for the database engines.
   async function scheduled(controller, env) {
-    core.ensure(envJson(env));
+    core.ensure(envJsonOf(env));
     const answer = core.scheduled(Date.now() / 1000);
     for (const entry of answer.logs) log[LOG_LEVELS[entry.level] || 'log'](entry.message);
     await runEffects(env, answer.effects, log);

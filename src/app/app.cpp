@@ -151,13 +151,31 @@ std::optional<std::string> App::session_cookie(const http::Request& req, std::ve
   return std::move(found.value);
 }
 
+http::Manifest App::manifest() const {
+  http::Manifest m;
+  m.request_headers = {"cookie"};
+  // The home page's counts do not depend on the request: the shim starts
+  // them before it calls the core, so signed-cookie visits cross once.
+  m.prefetch.push_back({"/catalog/", {"GET", "HEAD"}, catalog::count_queries(),
+                        settings_.engine != config::Engine::signed_cookies});
+  return m;
+}
+
+std::optional<int> App::over_limits(const http::Request& req) const {
+  if (req.target.size() > limits_.max_target_bytes) return 414;
+  if (req.total_header_count() > limits_.max_header_count || req.total_header_bytes() > limits_.max_header_bytes)
+    return 431;
+  return std::nullopt;
+}
+
 std::vector<http::Op> App::plan(const http::Request& req, const std::vector<http::Loaded>& loaded) const {
-  if (!uses_session(req)) return {};
+  if (!uses_session(req) || over_limits(req)) return {};
   std::vector<http::Op> ops = session::plan_load(settings_.engine, session_cookie(req, nullptr), loaded, req.now);
-  // The home page's counts ride in the first round, in the same D1 batch as
-  // the session row for the db engine.
-  if (req.path() == "/catalog/" && loaded.empty())
-    for (auto& op : catalog::count_queries()) ops.push_back(std::move(op));
+  // The home page's counts (normally prefetched: see manifest()) go in the
+  // same D1 batch as the session row for the db engine.
+  if (req.path() == "/catalog/")
+    for (auto& op : catalog::count_queries())
+      if (!http::find_loaded(loaded, op.tag)) ops.push_back(std::move(op));
   return ops;
 }
 
@@ -172,11 +190,22 @@ http::Response App::scheduled(double now) const {
 }
 
 http::Response App::handle(const http::Request& req, const std::vector<http::Loaded>& loaded) const {
-  if (req.target.size() > limits_.max_target_bytes) return error_response(414);
-  size_t header_bytes = 0;
-  for (const auto& [k, v] : req.headers) header_bytes += k.size() + v.size() + 4;
-  if (req.headers.size() > limits_.max_header_count || header_bytes > limits_.max_header_bytes)
-    return error_response(431);
+  for (const auto& l : loaded)
+    if (l.status == http::LoadStatus::pending) {
+      // The caller must wait for every answer first (plan() says so).
+      http::Response r = error_response(500);
+      r.logs.push_back({http::LogLevel::error, "handle() called with loads still in flight"});
+      return r;
+    }
+  http::Response r = route(req, loaded);
+  // HEAD answers as GET would, without the body (Django's conditional
+  // response handling; the shim sends no body when there is none).
+  if (req.method == "HEAD") r.body.clear();
+  return r;
+}
+
+http::Response App::route(const http::Request& req, const std::vector<http::Loaded>& loaded) const {
+  if (std::optional<int> status = over_limits(req)) return error_response(*status);
 
   std::string_view path = req.path();
   if (path == "/") return redirect("/catalog/");
@@ -191,11 +220,9 @@ http::Response App::handle(const http::Request& req, const std::vector<http::Loa
       r.add_header("Allow", "GET, HEAD");
       return r;
     }
-    http::Response r = with_session(req, loaded, [&](session::Session& s, const http::Request& rq) {
+    return with_session(req, loaded, [&](session::Session& s, const http::Request& rq) {
       return index_view(*pages_, s, rq, loaded);
     });
-    if (req.method == "HEAD") r.body.clear();
-    return r;
   }
 #ifdef LL_TEST_VIEWS
   if (path == "/__test__/session") return with_session(req, loaded, test_views::session_script);

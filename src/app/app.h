@@ -41,6 +41,11 @@ class App {
   // Parses the environment and does all per-isolate work (key derivation).
   static std::unique_ptr<App> create(const pyjson::Json& env, config::Error* error);
 
+  // What the shim needs to know once per isolate: the request headers the
+  // core reads (the shim sends no others), and loads that do not depend on
+  // the request, which the shim starts for these paths before calling in.
+  http::Manifest manifest() const;
+
   // What to load before handle(), given what is loaded so far; empty when
   // done. The shim calls it until it returns nothing (at most a few rounds).
   std::vector<http::Op> plan(const http::Request& request, const std::vector<http::Loaded>& loaded) const;
@@ -53,10 +58,13 @@ class App {
  private:
   App(config::Settings settings, std::unique_ptr<pages::Pages> pages);
 
+  http::Response route(const http::Request& request, const std::vector<http::Loaded>& loaded) const;
   http::Response with_session(const http::Request& request, const std::vector<http::Loaded>& loaded,
                               const ViewFn& view) const;
   std::optional<std::string> session_cookie(const http::Request& request, std::vector<http::Log>* logs) const;
   bool uses_session(const http::Request& request) const;
+  // 414 or 431 for a request over the limits: answered without any I/O.
+  std::optional<int> over_limits(const http::Request& request) const;
 
   config::Settings settings_;
   signing::TimestampSigner cookie_signer_;

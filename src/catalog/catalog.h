@@ -10,7 +10,8 @@
 
 namespace catalog {
 
-inline constexpr std::string_view kD1Binding = "DB";
+// The load tags of the four counts: kFirstTag .. kFirstTag + 3.
+inline constexpr http::LoadTag kFirstTag = 0x100;
 
 struct Counts {
   int64_t books = 0;
@@ -19,6 +20,8 @@ struct Counts {
   int64_t authors = 0;
 };
 
+// The same four statements for every request: the shim may start them before
+// the core is called (App::manifest()).
 std::vector<http::Op> count_queries();
 
 // nullopt when any of the four is missing, failed or malformed.

@@ -3,6 +3,13 @@
 #include <cstring>
 
 namespace envelope {
+
+uint32_t Symbols::id(std::string_view s, bool& first) {
+  auto [it, inserted] = ids_.try_emplace(std::string(s), static_cast<uint32_t>(ids_.size()));
+  first = inserted;
+  return it->second;
+}
+
 namespace {
 
 class Reader {
@@ -33,6 +40,28 @@ class Reader {
     pos_ += n;
     return true;
   }
+  // A string that may be absent (abi::ABSENT as its length).
+  bool optional_str(std::optional<std::string>& s) {
+    uint32_t n;
+    if (!u32(n)) return false;
+    if (n == abi::ABSENT) return true;
+    if (b_.size() - pos_ < n) return false;
+    s.emplace(b_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool value(http::SqlValue& v) {
+    uint8_t type;
+    if (!u8(type)) return false;
+    switch (type) {
+      case abi::VALUE_NULL: v.type = http::SqlValue::Type::null; return true;
+      case abi::VALUE_NUMBER: v.type = http::SqlValue::Type::number; return f64(v.number);
+      case abi::VALUE_TEXT: v.type = http::SqlValue::Type::text; return str(v.text);
+      case abi::VALUE_BLOB: v.type = http::SqlValue::Type::blob; return str(v.text);
+      default: return false;
+    }
+  }
+  size_t remaining() const { return b_.size() - pos_; }
   bool done() const { return pos_ == b_.size(); }
 
  private:
@@ -44,61 +73,136 @@ void put_u32(std::string& out, uint32_t v) {
   char b[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16), static_cast<char>(v >> 24)};
   out.append(b, 4);
 }
+void put_f64(std::string& out, double v) {
+  char b[8];
+  std::memcpy(b, &v, 8);
+  out.append(b, 8);
+}
 void put_str(std::string& out, std::string_view s) {
   put_u32(out, static_cast<uint32_t>(s.size()));
   out.append(s);
 }
+void put_symbol(std::string& out, std::string_view s, Symbols& symbols) {
+  bool first;
+  put_u32(out, symbols.id(s, first));
+  if (first) put_str(out, s);
+}
+void put_value(std::string& out, const http::SqlValue& v) {
+  out += static_cast<char>(v.type);
+  if (v.type == http::SqlValue::Type::number) put_f64(out, v.number);
+  else if (v.type != http::SqlValue::Type::null) put_str(out, v.text);
+}
 
-constexpr uint32_t kVersion = 1;
+void put_ops(std::string& out, const std::vector<http::Op>& ops, Symbols& symbols) {
+  put_u32(out, static_cast<uint32_t>(ops.size()));
+  for (const auto& op : ops) {
+    out += static_cast<char>(op.kind);
+    out += static_cast<char>(op.flags);
+    put_u32(out, op.tag);
+    put_symbol(out, op.binding, symbols);
+    switch (op.kind) {
+      case http::OpKind::kv_get:
+      case http::OpKind::kv_delete: put_str(out, op.key); break;
+      case http::OpKind::kv_put:
+        put_str(out, op.key);
+        put_str(out, op.value);
+        put_u32(out, static_cast<uint32_t>(op.ttl));
+        break;
+      case http::OpKind::d1_query:
+        put_symbol(out, op.sql, symbols);
+        put_u32(out, static_cast<uint32_t>(op.params.size()));
+        for (const auto& p : op.params) put_value(out, p);
+        break;
+    }
+  }
+}
+
+// Room for the kind and total length, filled in by finish().
+void start(std::string& out) {
+  out.clear();
+  out.append(8, '\0');
+}
+void finish(std::string& out, uint32_t kind) {
+  std::string header;
+  put_u32(header, kind);
+  put_u32(header, static_cast<uint32_t>(out.size()));
+  out.replace(0, 8, header);
+}
+
+// Sanity bounds on counts, so a garbled length cannot reserve gigabytes.
+constexpr uint32_t kMaxLoaded = 64, kMaxColumns = 256;
 
 }  // namespace
 
-std::optional<Input> decode_input(std::string_view bytes) {
+std::optional<Input> decode_request(std::string_view bytes, const std::vector<std::string>& header_names) {
   Reader r(bytes);
   Input in;
-  uint32_t version, n;
-  if (!r.u32(version) || version != kVersion) return std::nullopt;
-  if (!r.str(in.request.method) || !r.str(in.request.target) || !r.u32(n)) return std::nullopt;
-  if (n > 4096) return std::nullopt;
-  in.request.headers.resize(n);
-  for (auto& [name, value] : in.request.headers)
-    if (!r.str(name) || !r.str(value)) return std::nullopt;
-  if (!r.f64(in.request.now) || !r.str(in.request.entropy) || !r.u32(n) || n > 64) return std::nullopt;
+  uint32_t count, total_bytes, n;
+  if (!r.f64(in.request.now) || !r.str(in.request.method) || !r.str(in.request.target) || !r.u32(count) ||
+      !r.u32(total_bytes))
+    return std::nullopt;
+  in.request.header_count = count;
+  in.request.header_bytes = total_bytes;
+  for (const std::string& name : header_names) {
+    std::optional<std::string> value;
+    if (!r.optional_str(value)) return std::nullopt;
+    if (value) in.request.headers.emplace_back(name, std::move(*value));
+  }
+  if (!r.u32(n) || n > kMaxLoaded) return std::nullopt;
   in.loaded.resize(n);
   for (auto& l : in.loaded) {
-    uint8_t kind, status;
-    if (!r.u8(kind) || kind < 1 || kind > 4 || !r.str(l.binding) || !r.str(l.key) || !r.u8(status) || status > 2 ||
-        !r.str(l.value))
-      return std::nullopt;
-    l.kind = static_cast<http::OpKind>(kind);
+    uint8_t status, kind;
+    if (!r.u32(l.tag) || !r.u8(status) || status > abi::LOAD_PENDING || !r.u8(kind)) return std::nullopt;
     l.status = static_cast<http::LoadStatus>(status);
+    if (status == abi::LOAD_PENDING) continue;
+    if (kind == abi::OP_KV_GET) {
+      if (!r.str(l.value)) return std::nullopt;
+    } else if (kind == abi::OP_D1_QUERY) {
+      uint32_t columns, rows;
+      if (!r.u32(columns) || columns > kMaxColumns) return std::nullopt;
+      l.rows.columns.resize(columns);
+      for (auto& c : l.rows.columns)
+        if (!r.str(c)) return std::nullopt;
+      // Each cell takes at least one byte: a row count the bytes cannot hold is garbled.
+      if (!r.u32(rows) || (columns && rows > r.remaining() / columns)) return std::nullopt;
+      l.rows.rows.resize(rows);
+      for (auto& row : l.rows.rows) {
+        row.resize(columns);
+        for (auto& cell : row)
+          if (!r.value(cell)) return std::nullopt;
+      }
+    } else {
+      return std::nullopt;
+    }
   }
   if (!r.done()) return std::nullopt;
   return in;
 }
 
-namespace {
-void put_ops(std::string& out, const std::vector<http::Op>& ops) {
-  put_u32(out, static_cast<uint32_t>(ops.size()));
-  for (const auto& op : ops) {
-    out += static_cast<char>(op.kind);
-    put_str(out, op.binding);
-    put_str(out, op.key);
-    put_str(out, op.value);
-    put_u32(out, static_cast<uint32_t>(op.ttl));
-    out += static_cast<char>(op.flags);
+void encode_manifest(std::string& out, const http::Manifest& m, Symbols& symbols) {
+  start(out);
+  put_u32(out, abi::VERSION);
+  put_u32(out, static_cast<uint32_t>(m.request_headers.size()));
+  for (const auto& name : m.request_headers) put_str(out, name);
+  put_u32(out, static_cast<uint32_t>(m.prefetch.size()));
+  for (const auto& p : m.prefetch) {
+    put_str(out, p.path);
+    put_u32(out, static_cast<uint32_t>(p.methods.size()));
+    for (const auto& method : p.methods) put_str(out, method);
+    put_ops(out, p.loads, symbols);
+    out += static_cast<char>(p.call_while_loading ? 1 : 0);
   }
-}
-}  // namespace
-
-std::string encode_plan(const std::vector<http::Op>& loads) {
-  std::string out;
-  put_ops(out, loads);
-  return out;
+  finish(out, abi::CONFIG_OK);
 }
 
-std::string encode_response(const http::Response& r) {
-  std::string out;
+void encode_loads(std::string& out, const std::vector<http::Op>& loads, Symbols& symbols) {
+  start(out);
+  put_ops(out, loads, symbols);
+  finish(out, abi::RESULT_LOADS);
+}
+
+void encode_response(std::string& out, const http::Response& r, Symbols& symbols) {
+  start(out);
   out.reserve(r.body.size() + 512);
   put_u32(out, static_cast<uint32_t>(r.status));
   put_u32(out, static_cast<uint32_t>(r.headers.size()));
@@ -107,13 +211,19 @@ std::string encode_response(const http::Response& r) {
     put_str(out, v);
   }
   put_str(out, r.body);
-  put_ops(out, r.effects);
+  put_ops(out, r.effects, symbols);
   put_u32(out, static_cast<uint32_t>(r.logs.size()));
   for (const auto& log : r.logs) {
     out += static_cast<char>(log.level);
     put_str(out, log.message);
   }
-  return out;
+  finish(out, abi::RESULT_RESPONSE);
+}
+
+void encode_message(std::string& out, uint32_t kind, std::string_view message) {
+  start(out);
+  out.append(message);
+  finish(out, kind);
 }
 
 }  // namespace envelope

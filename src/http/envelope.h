@@ -1,24 +1,46 @@
 #pragma once
-// The byte format between the JS shim and the core (js-shim/envelope.js is the
-// other half). Little-endian u32 lengths; strings are length + bytes. Decoding
-// is bounds-checked: a short or garbled envelope is an error, not a read past
-// the buffer.
+// The byte format between the JS shim (js-shim/core.js) and the core; the
+// constants both use come from js-shim/abi.js. Little-endian; u32 lengths;
+// a string is its length and bytes. Binding names and SQL are sent once per
+// instance and then by number (Symbols). Decoding is bounds-checked: a short
+// or garbled envelope is an error, not a read past the buffer.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "http/message.h"
 
 namespace envelope {
 
+// Strings the shim learns once per instance and caches by number: the first
+// time a string is sent its number is the shim's table size and the text
+// follows; afterwards only the number.
+class Symbols {
+ public:
+  // The string's number, and whether this is its first appearance.
+  uint32_t id(std::string_view s, bool& first);
+
+ private:
+  std::unordered_map<std::string, uint32_t> ids_;
+};
+
 struct Input {
   http::Request request;
   std::vector<http::Loaded> loaded;
 };
 
-std::optional<Input> decode_input(std::string_view bytes);
-std::string encode_plan(const std::vector<http::Op>& loads);
-std::string encode_response(const http::Response& response);
+// A request as the shim sends it: the values of `header_names` (the
+// manifest's request headers, in order) and the totals over all headers.
+std::optional<Input> decode_request(std::string_view bytes, const std::vector<std::string>& header_names);
+
+// Every output starts with its abi::RESULT_* kind and its total length.
+void encode_manifest(std::string& out, const http::Manifest& manifest, Symbols& symbols);
+void encode_loads(std::string& out, const std::vector<http::Op>& loads, Symbols& symbols);
+void encode_response(std::string& out, const http::Response& response, Symbols& symbols);
+// A header of this kind followed by the message bytes (configuration errors).
+void encode_message(std::string& out, uint32_t kind, std::string_view message);
 
 }  // namespace envelope

@@ -38,9 +38,64 @@ void Response::add_header(std::string name, std::string value) {
   headers.emplace_back(std::move(name), std::move(value));
 }
 
-const Loaded* find_loaded(const std::vector<Loaded>& loaded, std::string_view binding, std::string_view key) {
+size_t Request::total_header_count() const { return header_count ? header_count : headers.size(); }
+
+size_t Request::total_header_bytes() const {
+  if (header_bytes) return header_bytes;
+  size_t total = 0;
+  for (const auto& [k, v] : headers) total += k.size() + v.size() + 4;
+  return total;
+}
+
+const SqlValue* Rows::cell(size_t row, std::string_view column) const {
+  if (row >= rows.size()) return nullptr;
+  for (size_t c = 0; c < columns.size() && c < rows[row].size(); ++c)
+    if (columns[c] == column) return &rows[row][c];
+  return nullptr;
+}
+
+Op Op::kv_get(std::string binding, std::string key, LoadTag tag) {
+  Op op;
+  op.kind = OpKind::kv_get;
+  op.binding = std::move(binding);
+  op.key = std::move(key);
+  op.tag = tag;
+  return op;
+}
+
+Op Op::kv_put(std::string binding, std::string key, std::string value, int64_t ttl, uint8_t flags) {
+  Op op;
+  op.kind = OpKind::kv_put;
+  op.binding = std::move(binding);
+  op.key = std::move(key);
+  op.value = std::move(value);
+  op.ttl = ttl;
+  op.flags = flags;
+  return op;
+}
+
+Op Op::kv_delete(std::string binding, std::string key) {
+  Op op;
+  op.kind = OpKind::kv_delete;
+  op.binding = std::move(binding);
+  op.key = std::move(key);
+  return op;
+}
+
+Op Op::d1(std::string binding, std::string sql, std::vector<SqlValue> params, uint8_t flags, LoadTag tag) {
+  Op op;
+  op.kind = OpKind::d1_query;
+  op.binding = std::move(binding);
+  op.sql = std::move(sql);
+  op.params = std::move(params);
+  op.flags = flags;
+  op.tag = tag;
+  return op;
+}
+
+const Loaded* find_loaded(const std::vector<Loaded>& loaded, LoadTag tag) {
   for (const auto& l : loaded)
-    if (l.binding == binding && l.key == key) return &l;
+    if (l.tag == tag) return &l;
   return nullptr;
 }
 

@@ -9,49 +9,104 @@
 #include <utility>
 #include <vector>
 
+#include "wasm/abi.h"
+
 namespace http {
 
 struct Request {
   std::string method;
   std::string target;  // path and query as sent, e.g. "/catalog/?x=1"
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
-  double now = 0;        // Unix seconds
-  std::string entropy;   // CSPRNG bytes for this request
+  // The headers the core reads (app::App::request_headers(); names
+  // lower-case). In WASM the shim sends only those, with the totals below.
+  std::vector<std::pair<std::string, std::string>> headers;
+  size_t header_count = 0;  // every header the request carried; 0: count `headers`
+  size_t header_bytes = 0;  // their names and values, +4 each; 0: sum `headers`
+  double now = 0;           // Unix seconds
+  // CSPRNG bytes for the keys this request mints. Empty (always, in
+  // production): drawn from platform::random_bytes when a key is minted.
+  std::string entropy;
 
   std::string_view path() const;
   std::string_view query() const;  // without '?'
   const std::string* header(std::string_view lower_name) const;
+  size_t total_header_count() const;
+  size_t total_header_bytes() const;
+};
+
+// A typed SQL parameter or result cell: what D1 binds and returns.
+struct SqlValue {
+  enum class Type : uint8_t {
+    null = abi::VALUE_NULL,
+    number = abi::VALUE_NUMBER,
+    text = abi::VALUE_TEXT,
+    blob = abi::VALUE_BLOB,
+  };
+  Type type = Type::null;
+  double number = 0;
+  std::string text;  // text, or blob bytes
+
+  static SqlValue of(std::string text) { return {Type::text, 0, std::move(text)}; }
+  static SqlValue of(double number) { return {Type::number, number, {}}; }
+};
+
+// D1's answer to one statement: column names and rows of cells.
+struct Rows {
+  std::vector<std::string> columns;
+  std::vector<std::vector<SqlValue>> rows;
+  const SqlValue* cell(size_t row, std::string_view column) const;
 };
 
 // Storage operations the core asks the shim for.
-enum class OpKind : uint8_t { kv_get = 1, kv_put = 2, kv_delete = 3, d1_query = 4 };
+enum class OpKind : uint8_t {
+  kv_get = abi::OP_KV_GET,
+  kv_put = abi::OP_KV_PUT,
+  kv_delete = abi::OP_KV_DELETE,
+  d1_query = abi::OP_D1_QUERY,
+};
 // must_change: a D1 statement must change a row, a KV put needs the key to
 //   exist already; otherwise the session was deleted during the request
 //   (Django's UpdateError) and the shim asks the core for the 400 page.
 // best_effort: a failure is logged, not fatal (cached_db's cache write).
-enum OpFlags : uint8_t { op_none = 0, op_must_change = 1, op_best_effort = 2 };
+enum OpFlags : uint8_t { op_none = 0, op_must_change = abi::FLAG_MUST_CHANGE, op_best_effort = abi::FLAG_BEST_EFFORT };
+
+// Names what a planned load is for; the shim returns it with the answer.
+// Each planner uses tags of its own (catalog::, session::).
+using LoadTag = uint32_t;
+
 struct Op {
-  OpKind kind;
-  std::string binding;  // the wrangler.toml binding name
-  std::string key;      // KV key, or SQL
-  std::string value;    // KV value, or JSON array of SQL parameters
-  int64_t ttl = 0;      // KV expirationTtl (seconds), 0 = none
-  uint8_t flags = op_none;
-};
-
-enum class LoadStatus : uint8_t { ok = 0, missing = 1, failed = 2 };
-// The answer to one planned load; it names the op it answers so the core can
-// match answers to questions however the plan rounds went.
-struct Loaded {
   OpKind kind = OpKind::kv_get;
-  std::string binding;
-  std::string key;
-  LoadStatus status = LoadStatus::missing;
-  std::string value;  // KV value, or D1 result rows as a JSON array
-};
-const Loaded* find_loaded(const std::vector<Loaded>& loaded, std::string_view binding, std::string_view key);
+  std::string binding;  // the wrangler.toml binding name
+  std::string key;      // KV
+  std::string value;    // KV put
+  int64_t ttl = 0;      // KV put: expirationTtl (seconds), 0 = none
+  std::string sql;      // D1
+  std::vector<SqlValue> params;
+  uint8_t flags = op_none;
+  LoadTag tag = 0;  // loads only
 
-enum class LogLevel : uint8_t { info = 0, warning = 1, error = 2 };
+  static Op kv_get(std::string binding, std::string key, LoadTag tag);
+  static Op kv_put(std::string binding, std::string key, std::string value, int64_t ttl, uint8_t flags);
+  static Op kv_delete(std::string binding, std::string key);
+  static Op d1(std::string binding, std::string sql, std::vector<SqlValue> params, uint8_t flags = op_none,
+               LoadTag tag = 0);
+};
+
+enum class LoadStatus : uint8_t {
+  ok = abi::LOAD_OK,
+  missing = abi::LOAD_MISSING,
+  failed = abi::LOAD_FAILED,
+  pending = abi::LOAD_PENDING,  // in flight: plan() must not ask again, handle() never sees it
+};
+// The answer to one planned load.
+struct Loaded {
+  LoadTag tag = 0;
+  LoadStatus status = LoadStatus::missing;
+  std::string value;  // KV value
+  Rows rows;          // D1 result
+};
+const Loaded* find_loaded(const std::vector<Loaded>& loaded, LoadTag tag);
+
+enum class LogLevel : uint8_t { info = abi::LOG_LEVEL_INFO, warning = abi::LOG_LEVEL_WARNING, error = abi::LOG_LEVEL_ERROR };
 struct Log {
   LogLevel level;
   std::string message;
@@ -65,6 +120,22 @@ struct Response {
   std::vector<Log> logs;
 
   void add_header(std::string name, std::string value);
+};
+
+// What the core tells the shim once per isolate (app::App::manifest()).
+struct Prefetch {
+  std::string path;                  // exact request path
+  std::vector<std::string> methods;  // request methods it applies to
+  std::vector<Op> loads;
+  // false: the core needs nothing else for such a request, so the shim waits
+  // for these answers and calls in once. true: it may need more loads (a
+  // session record), so the shim calls in at once with these marked pending
+  // and runs whatever else is asked for alongside them.
+  bool call_while_loading = false;
+};
+struct Manifest {
+  std::vector<std::string> request_headers;  // lower-case names
+  std::vector<Prefetch> prefetch;
 };
 
 const char* reason_phrase(int status);

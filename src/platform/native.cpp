@@ -1,35 +1,17 @@
-// Native platform services for doctest, tools, fuzzing and benchmarks:
-// OpenSSL and zlib, with the per-key HMAC state and the zlib streams set up
-// once and reset per call (initialising a deflate stream costs far more than
-// compressing a session).
-#define OPENSSL_SUPPRESS_DEPRECATED  // HMAC_CTX: the cheapest keyed reuse in OpenSSL 3
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+// Native platform services for doctest, tools, fuzzing and benchmarks: zlib
+// (the system's, as CPython uses) with the streams set up once and reset per
+// call (initialising a deflate stream costs far more than compressing a
+// session), and the kernel's CSPRNG. SHA-256/HMAC: platform/crypto.cpp.
 #include <zlib.h>
 
-#include <vector>
+#include <sys/random.h>
+
+#include <cstdlib>
 
 #include "platform/platform.h"
 
 namespace platform {
 namespace {
-struct HmacKey {
-  Digest key;
-  HMAC_CTX* ctx;
-};
-// One keyed context per distinct key for the life of the process (a key is
-// registered again by every signer built with it), freed at exit.
-struct Registry {
-  std::vector<HmacKey> keys;
-  ~Registry() {
-    for (auto& k : keys) HMAC_CTX_free(k.ctx);
-  }
-};
-std::vector<HmacKey>& keys() {
-  static Registry registry;
-  return registry.keys;
-}
 struct Streams {
   z_stream deflater{};
   z_stream inflater{};
@@ -48,30 +30,13 @@ Streams& streams() {
 }
 }  // namespace
 
-Digest sha256(std::string_view data) {
-  Digest out;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
-  return out;
-}
-
-KeyHandle register_hmac_key(const Digest& key) {
-  for (size_t i = 0; i < keys().size(); ++i)
-    if (keys()[i].key == key) return static_cast<KeyHandle>(i);
-  HMAC_CTX* ctx = HMAC_CTX_new();
-  HMAC_Init_ex(ctx, key.data(), static_cast<int>(key.size()), EVP_sha256(), nullptr);
-  keys().push_back({key, ctx});
-  return static_cast<KeyHandle>(keys().size() - 1);
-}
-
-Digest hmac_sha256(KeyHandle key, std::string_view message) {
-  Digest out{};
-  if (key < 0 || static_cast<size_t>(key) >= keys().size()) return out;
-  HMAC_CTX* ctx = keys()[static_cast<size_t>(key)].ctx;
-  unsigned int len = 0;
-  HMAC_Init_ex(ctx, nullptr, 0, nullptr, nullptr);  // same key, fresh state
-  HMAC_Update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size());
-  HMAC_Final(ctx, out.data(), &len);
-  return out;
+void random_bytes(uint8_t* out, size_t n) {
+  while (n > 0) {
+    ssize_t got = getrandom(out, n, 0);
+    if (got < 0) std::abort();  // no entropy is not a state to mint keys in
+    out += got;
+    n -= static_cast<size_t>(got);
+  }
 }
 
 std::string zlib_compress(std::string_view data) {

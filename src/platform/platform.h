@@ -1,8 +1,9 @@
 #pragma once
-// The platform services the core needs and may not implement itself: SHA-256,
-// HMAC-SHA256 and zlib. In WASM they come from the JS shim (node:crypto and
-// node:zlib in workerd); natively from OpenSSL and zlib. Only the link target
-// decides which file implements this header.
+// The platform services the core needs: SHA-256 and HMAC-SHA256 (BearSSL,
+// inside the module: platform/crypto.cpp), and what it may not implement
+// itself: zlib and the CSPRNG. In WASM those come from the JS shim (node:zlib
+// and crypto.getRandomValues in workerd); natively from zlib and getrandom().
+// Only the link target decides which file implements them.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +21,9 @@ Digest sha256(std::string_view data);
 using KeyHandle = int32_t;
 KeyHandle register_hmac_key(const Digest& key);
 Digest hmac_sha256(KeyHandle key, std::string_view message);
+
+// Fills out with bytes from the platform CSPRNG.
+void random_bytes(uint8_t* out, size_t n);
 
 // zlib stream (RFC 1950), level 6, windowBits 15, memLevel 8: what Python's
 // zlib.compress produces, so our compressed cookies match Django's bytes.

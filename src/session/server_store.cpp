@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "platform/platform.h"
 #include "util/time.h"
 
 namespace session {
@@ -36,11 +37,13 @@ bool uses_d1(config::Engine e) { return e == config::Engine::db || e == config::
 constexpr std::string_view kSelectSession =
     "SELECT session_data FROM django_session WHERE session_key = ?1 AND expire_date > ?2";
 
-std::string params(std::initializer_list<pyjson::Json> values) { return pyjson::dumps(pyjson::Json(values)); }
+using config::kD1Binding;
+using config::kKvBinding;
 
 http::Op d1_select(std::string_view key, double now) {
-  return {http::OpKind::d1_query, std::string(kD1Binding), std::string(kSelectSession),
-          params({std::string(key), d1_datetime(now)})};
+  return http::Op::d1(std::string(kD1Binding), std::string(kSelectSession),
+                      {http::SqlValue::of(std::string(key)), http::SqlValue::of(d1_datetime(now))}, http::op_none,
+                      kD1RecordTag);
 }
 
 }  // namespace
@@ -51,9 +54,9 @@ std::vector<http::Op> plan_load(config::Engine engine, const std::optional<std::
   if (engine == config::Engine::signed_cookies || !cookie_key || !is_lookup_key(*cookie_key)) return ops;
   if (uses_kv(engine)) {
     std::string key = kv_key(engine, *cookie_key);
-    const http::Loaded* kv = http::find_loaded(loaded, kKvBinding, key);
+    const http::Loaded* kv = http::find_loaded(loaded, kKvRecordTag);
     if (!kv) {
-      ops.push_back({http::OpKind::kv_get, std::string(kKvBinding), key, ""});
+      ops.push_back(http::Op::kv_get(std::string(kKvBinding), key, kKvRecordTag));
       return ops;
     }
     // cached_db falls through to the database only on a clean cache miss; a
@@ -61,24 +64,19 @@ std::vector<http::Op> plan_load(config::Engine engine, const std::optional<std::
     if (engine == config::Engine::cache || kv->status == http::LoadStatus::ok) return ops;
   }
   if (uses_d1(engine)) {
-    http::Op select = d1_select(*cookie_key, now);
-    if (!http::find_loaded(loaded, select.binding, select.key)) ops.push_back(std::move(select));
+    if (!http::find_loaded(loaded, kD1RecordTag)) ops.push_back(d1_select(*cookie_key, now));
   }
   return ops;
 }
 
 http::Op clear_expired_op(double now) {
-  return {http::OpKind::d1_query, std::string(kD1Binding), "DELETE FROM django_session WHERE expire_date < ?1",
-          params({d1_datetime(now)})};
+  return http::Op::d1(std::string(kD1Binding), "DELETE FROM django_session WHERE expire_date < ?1",
+                      {http::SqlValue::of(d1_datetime(now))});
 }
 
 ServerStore::ServerStore(config::Engine engine, const signing::TimestampSigner& encoder,
                          const std::vector<http::Loaded>& loaded, std::string_view entropy)
     : engine_(engine), encoder_(encoder), loaded_(loaded), entropy_(entropy) {}
-
-const http::Loaded* ServerStore::loaded_record(std::string_view binding, std::string_view key) const {
-  return http::find_loaded(loaded_, binding, key);
-}
 
 std::optional<ServerStore::Record> ServerStore::decode_record(const std::string& encoded, double now) {
   auto r = encoder_.unsign_object(encoded, now, -1);
@@ -102,7 +100,7 @@ Json ServerStore::load(Session& s) {
   std::optional<std::string> encoded;
   bool from_database = false;
   if (uses_kv(engine_)) {
-    const http::Loaded* kv = loaded_record(kKvBinding, kv_key(engine_, key));
+    const http::Loaded* kv = http::find_loaded(loaded_, kKvRecordTag);
     if (kv && kv->status == http::LoadStatus::ok) {
       encoded = kv->value;
     } else if ((!kv || kv->status == http::LoadStatus::failed) && engine_ == config::Engine::cache) {
@@ -111,17 +109,13 @@ Json ServerStore::load(Session& s) {
     }
   }
   if (!encoded && uses_d1(engine_)) {
-    http::Op select = d1_select(key, s.now());
-    const http::Loaded* row = loaded_record(select.binding, select.key);
+    const http::Loaded* row = http::find_loaded(loaded_, kD1RecordTag);
     if (!row || row->status != http::LoadStatus::ok) {
       unavailable = true;
       return Json::object();
     }
-    auto rows = pyjson::Json::parse(row->value, nullptr, false);
-    if (rows.is_array() && !rows.empty() && rows[0].is_object()) {
-      auto it = rows[0].find("session_data");
-      if (it != rows[0].end() && it->is_string()) encoded = *it->get_ptr<const std::string*>();
-    }
+    if (const http::SqlValue* data = row->rows.cell(0, "session_data"); data && data->type == http::SqlValue::Type::text)
+      encoded = data->text;
     from_database = encoded.has_value();
   }
   if (!encoded) return miss();
@@ -158,6 +152,10 @@ void ServerStore::create(Session& s) { create_and_save(s); }
 SaveStatus ServerStore::create_and_save(Session& s) {
   // Each key comes from SHA-256(entropy || n): any number of keys per request
   // (cycle_key after flush, ...) from one CSPRNG draw.
+  if (entropy_.empty()) {
+    entropy_.resize(48);
+    platform::random_bytes(reinterpret_cast<uint8_t*>(entropy_.data()), entropy_.size());
+  }
   std::string material = entropy_;
   material += static_cast<char>('0' + keys_minted_++);
   platform::Digest d = platform::sha256(material);
@@ -207,8 +205,8 @@ std::vector<http::Op> ServerStore::effects() const {
   std::vector<http::Op> ops;
   if (backfill_ && uses_kv(engine_)) {
     // cached_db read the database after a cache miss: refill the cache.
-    ops.push_back({http::OpKind::kv_put, std::string(kKvBinding), backfill_->kv_key, backfill_->encoded, backfill_->ttl,
-                   http::op_best_effort});
+    ops.push_back(http::Op::kv_put(std::string(kKvBinding), backfill_->kv_key, backfill_->encoded, backfill_->ttl,
+                                   http::op_best_effort));
   }
   for (const std::string& key : order_) {
     auto it = pending_.find(key);
@@ -217,24 +215,27 @@ std::vector<http::Op> ServerStore::effects() const {
     std::string kvk = kv_key(engine_, key);
     if (p.deleted) {
       if (uses_d1(engine_))
-        ops.push_back({http::OpKind::d1_query, std::string(kD1Binding), "DELETE FROM django_session WHERE session_key = ?1",
-                       params({key})});
-      if (uses_kv(engine_)) ops.push_back({http::OpKind::kv_delete, std::string(kKvBinding), kvk, ""});
+        ops.push_back(http::Op::d1(std::string(kD1Binding), "DELETE FROM django_session WHERE session_key = ?1",
+                                   {http::SqlValue::of(key)}));
+      if (uses_kv(engine_)) ops.push_back(http::Op::kv_delete(std::string(kKvBinding), kvk));
       continue;
     }
     if (uses_d1(engine_)) {
       if (p.create)
-        ops.push_back({http::OpKind::d1_query, std::string(kD1Binding),
-                       "INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?1, ?2, ?3)",
-                       params({key, p.encoded, d1_datetime(p.expire_date)})});
+        ops.push_back(http::Op::d1(std::string(kD1Binding),
+                                   "INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?1, ?2, ?3)",
+                                   {http::SqlValue::of(key), http::SqlValue::of(p.encoded),
+                                    http::SqlValue::of(d1_datetime(p.expire_date))}));
       else
-        ops.push_back({http::OpKind::d1_query, std::string(kD1Binding),
-                       "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1",
-                       params({key, p.encoded, d1_datetime(p.expire_date)}), 0, http::op_must_change});
+        ops.push_back(http::Op::d1(std::string(kD1Binding),
+                                   "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1",
+                                   {http::SqlValue::of(key), http::SqlValue::of(p.encoded),
+                                    http::SqlValue::of(d1_datetime(p.expire_date))},
+                                   http::op_must_change));
     }
     if (uses_kv(engine_)) {
       if (p.expiry_age <= 0) {
-        ops.push_back({http::OpKind::kv_delete, std::string(kKvBinding), kvk, ""});
+        ops.push_back(http::Op::kv_delete(std::string(kKvBinding), kvk));
         continue;
       }
       // KV refuses TTLs under 60 s; the record's own expiry (checked on read)
@@ -243,7 +244,7 @@ std::vector<http::Op> ServerStore::effects() const {
       uint8_t flags = engine_ == config::Engine::cached_db ? http::op_best_effort
                       : p.create                            ? http::op_none
                                                             : http::op_must_change;
-      ops.push_back({http::OpKind::kv_put, std::string(kKvBinding), kvk, p.encoded, ttl, flags});
+      ops.push_back(http::Op::kv_put(std::string(kKvBinding), kvk, p.encoded, ttl, flags));
     }
   }
   return ops;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/bindings.h"
 #include "config/settings.h"
 #include "http/message.h"
 #include "session/session.h"
@@ -18,8 +19,9 @@
 namespace session {
 
 inline constexpr std::string_view kStoreSalt = "django.contrib.sessions.SessionStore";
-inline constexpr std::string_view kKvBinding = "SESSIONS";
-inline constexpr std::string_view kD1Binding = "DB";
+// The load tags of a session's record: its cache entry and its row.
+inline constexpr http::LoadTag kKvRecordTag = 0x200;
+inline constexpr http::LoadTag kD1RecordTag = 0x201;
 inline constexpr std::string_view kCachePrefix = "django.contrib.sessions.cache";
 inline constexpr std::string_view kCachedDbPrefix = "django.contrib.sessions.cached_db";
 inline constexpr int64_t kKvMinTtl = 60;
@@ -41,8 +43,10 @@ std::string d1_datetime(double unix_seconds);
 
 class ServerStore final : public Store {
  public:
+  // entropy: CSPRNG bytes for minted keys; empty = draw them from the
+  // platform when the first key is minted (no draw for requests that mint none).
   ServerStore(config::Engine engine, const signing::TimestampSigner& encoder, const std::vector<http::Loaded>& loaded,
-              std::string_view entropy);
+              std::string_view entropy = {});
 
   Json load(Session& s) override;
   bool exists(std::string_view key) override;
@@ -69,7 +73,6 @@ class ServerStore final : public Store {
     int64_t expiry_age = 0;
   };
   SaveStatus create_and_save(Session& s);
-  const http::Loaded* loaded_record(std::string_view binding, std::string_view key) const;
   struct Record {
     Json data;
     double saved_at;

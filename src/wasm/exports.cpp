@@ -1,6 +1,8 @@
-// The only file that sees raw pointers crossing the WASM boundary. The shim
-// (js-shim/core.js) writes input into memory from ll_alloc, calls one entry
-// point, reads ll_output_ptr/ll_output_len, and frees its input.
+// The only file that sees raw pointers crossing the WASM boundary. Per
+// request the shim writes the request into the buffer ll_input() returned
+// and makes one call, ll_request(length), which returns a pointer to the
+// output: its abi::RESULT_* kind and length, then the loads still needed or
+// the response (src/http/envelope.cpp). Nothing is allocated or freed from JS.
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -9,47 +11,57 @@
 #include "http/envelope.h"
 
 namespace {
-// Per-isolate state: the configured app. Immutable after ll_configure, so
-// requests interleaved across awaits in the shim cannot disturb each other.
+// Per-isolate state: the configured app and what the shim has been told.
+// Immutable between calls, so requests interleaved across awaits in the shim
+// cannot disturb each other.
 std::unique_ptr<app::App> g_app;
+http::Manifest g_manifest;
+envelope::Symbols g_symbols;
 std::string g_config_error;
+std::string g_input;
 // The last call's output; valid until the next call into the module.
 std::string g_output;
 
-int emit(const http::Response& r) {
-  g_output = envelope::encode_response(r);
-  return 0;
+const char* respond(const http::Response& r) {
+  envelope::encode_response(g_output, r, g_symbols);
+  return g_output.data();
+}
+
+const char* not_configured(int status) {
+  http::Response r = app::error_response(status);
+  r.logs.push_back({http::LogLevel::error, g_config_error.empty() ? "not configured" : g_config_error});
+  return respond(r);
 }
 }  // namespace
 
 #define LL_EXPORT(name) extern "C" __attribute__((export_name(#name), used))
 
-LL_EXPORT(ll_alloc) void* ll_alloc(size_t n) { return std::malloc(n ? n : 1); }
-LL_EXPORT(ll_free) void ll_free(void* p) { std::free(p); }
-LL_EXPORT(ll_output_ptr) const char* ll_output_ptr() { return g_output.data(); }
-LL_EXPORT(ll_output_len) size_t ll_output_len() { return g_output.size(); }
+// The input buffer, at least n bytes; it stays put until a larger one is asked for.
+LL_EXPORT(ll_input) char* ll_input(size_t n) {
+  if (g_input.size() < n) g_input.resize(n);
+  return g_input.data();
+}
 
-// Input: the Worker's environment as a JSON object. Returns 0, or 1 with the
-// configuration error (naming the setting) as output.
-LL_EXPORT(ll_configure) int ll_configure(const char* env_json, size_t len) {
+// Input: the Worker's environment as a JSON object. Output kind CONFIG_OK
+// with the manifest, or CONFIG_ERROR with the error (naming the setting).
+LL_EXPORT(ll_configure) const char* ll_configure(size_t len) {
   g_app.reset();
-  auto env = pyjson::Json::parse(env_json, env_json + len, nullptr, false);
+  auto env = pyjson::Json::parse(g_input.data(), g_input.data() + len, nullptr, false);
   config::Error error;
   if (env.is_discarded()) error = {"environment", "is not valid JSON"};
   else g_app = app::App::create(env, &error);
-  g_config_error = g_app ? "" : "ImproperlyConfigured: " + error.to_string();
-  g_output = g_config_error;
-  return g_app ? 0 : 1;
-}
-
-LL_EXPORT(ll_plan) int ll_plan(const char* data, size_t len) {
-  auto input = envelope::decode_input(std::string_view(data, len));
-  if (!input || !g_app) {
-    g_output = envelope::encode_plan({});
-    return input ? 0 : 1;
+  if (!g_app) {
+    g_config_error = "ImproperlyConfigured: " + error.to_string();
+    envelope::encode_message(g_output, abi::CONFIG_ERROR, g_config_error);
+    return g_output.data();
   }
-  g_output = envelope::encode_plan(g_app->plan(input->request, input->loaded));
-  return 0;
+  g_config_error.clear();
+  g_manifest = g_app->manifest();
+#ifdef LL_TEST_HOOKS
+  g_manifest.request_headers.push_back("x-test-trap");
+#endif
+  envelope::encode_manifest(g_output, g_manifest, g_symbols);
+  return g_output.data();
 }
 
 #ifdef LL_TEST_HOOKS
@@ -70,39 +82,42 @@ namespace {
 }  // namespace
 #endif
 
-LL_EXPORT(ll_handle) int ll_handle(const char* data, size_t len) {
-  auto input = envelope::decode_input(std::string_view(data, len));
+// One step of a request: the loads the core still needs (given the answers
+// so far), or the response with its storage effects.
+LL_EXPORT(ll_request) const char* ll_request(size_t len) {
+  if (!g_app) return not_configured(500);
+  auto input = envelope::decode_request(std::string_view(g_input.data(), len), g_manifest.request_headers);
   if (!input) {
     http::Response r = app::error_response(400);
     r.logs.push_back({http::LogLevel::error, "malformed request envelope from the shim"});
-    return emit(r);
-  }
-  if (!g_app) {
-    http::Response r = app::error_response(500);
-    r.logs.push_back({http::LogLevel::error, g_config_error.empty() ? "not configured" : g_config_error});
-    return emit(r);
+    return respond(r);
   }
 #ifdef LL_TEST_HOOKS
   if (const std::string* kind = input->request.header("x-test-trap")) trap_now(*kind);
 #endif
-  return emit(g_app->handle(input->request, input->loaded));
-}
-
-LL_EXPORT(ll_error_page) int ll_error_page(int status) { return emit(app::error_response(status)); }
-
-// The shim could not perform a response's effects: 1 = a store failed (503),
-// 2 = a must_change write found its record gone (400, SessionInterrupted).
-LL_EXPORT(ll_effect_failure) int ll_effect_failure(int kind) {
-  return emit(app::effect_failure_response(kind == 2 ? app::EffectFailure::session_interrupted
-                                                     : app::EffectFailure::store_unavailable));
-}
-
-// The cron trigger; output is a response envelope whose effects the shim runs.
-LL_EXPORT(ll_scheduled) int ll_scheduled(double now) {
-  if (!g_app) {
-    http::Response r = app::error_response(500);
-    r.logs.push_back({http::LogLevel::error, g_config_error.empty() ? "not configured" : g_config_error});
-    return emit(r);
+  std::vector<http::Op> loads = g_app->plan(input->request, input->loaded);
+  bool waiting = false;
+  for (const auto& l : input->loaded) waiting |= l.status == http::LoadStatus::pending;
+  // Nothing more to ask for but answers still to come: an empty list of
+  // loads tells the shim to wait for them and call again.
+  if (!loads.empty() || waiting) {
+    envelope::encode_loads(g_output, loads, g_symbols);
+    return g_output.data();
   }
-  return emit(g_app->scheduled(now));
+  return respond(g_app->handle(input->request, input->loaded));
+}
+
+LL_EXPORT(ll_error_page) const char* ll_error_page(int status) { return respond(app::error_response(status)); }
+
+// The shim could not perform a response's effects (abi::FAILURE_*).
+LL_EXPORT(ll_effect_failure) const char* ll_effect_failure(int kind) {
+  return respond(app::effect_failure_response(kind == abi::FAILURE_SESSION_INTERRUPTED
+                                                  ? app::EffectFailure::session_interrupted
+                                                  : app::EffectFailure::store_unavailable));
+}
+
+// The cron trigger; the output is a response whose effects the shim runs.
+LL_EXPORT(ll_scheduled) const char* ll_scheduled(double now) {
+  if (!g_app) return not_configured(500);
+  return respond(g_app->scheduled(now));
 }

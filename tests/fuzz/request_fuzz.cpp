@@ -29,8 +29,11 @@ void check(const http::Response& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
-  if (auto decoded = envelope::decode_input(input)) {
-    for (const auto& a : apps) check(a->handle(decoded->request, decoded->loaded));
+  for (const auto& a : apps) {
+    if (auto decoded = envelope::decode_request(input, a->manifest().request_headers)) {
+      a->plan(decoded->request, decoded->loaded);
+      check(a->handle(decoded->request, decoded->loaded));
+    }
   }
   // The input as a cookie and as whatever the stores returned.
   http::Request req;
@@ -46,7 +49,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (ops.empty()) break;
       for (const auto& op : ops) {
         http::LoadStatus status = static_cast<http::LoadStatus>((size + round) % 3);
-        loaded.push_back({op.kind, op.binding, op.key, status, input});
+        http::Loaded answer{op.tag, status, input, {}};
+        if (op.kind == http::OpKind::d1_query)
+          answer.rows = {{"session_data", "n"}, {{http::SqlValue::of(input), http::SqlValue::of(double(size))}}};
+        loaded.push_back(std::move(answer));
       }
     }
     check(a->handle(req, loaded));

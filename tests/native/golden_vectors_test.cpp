@@ -94,12 +94,10 @@ Handled counter_visit(const Json& vector) {
     if (wanted.empty()) break;
     for (const http::Op& op : wanted) {
       http::Loaded l;
-      l.kind = op.kind;
-      l.binding = op.binding;
-      l.key = op.key;
+      l.tag = op.tag;
       if (op.kind == http::OpKind::d1_query) {
         l.status = http::LoadStatus::ok;
-        l.value = R"([{"n":1}])";
+        l.rows = {{"n"}, {{http::SqlValue::of(1.0)}}};
       }
       loaded.push_back(std::move(l));
     }

@@ -104,12 +104,10 @@ Result send(const Json& env, const std::string& target, std::optional<std::strin
     if (wanted.empty()) break;
     for (const http::Op& op : wanted) {
       http::Loaded l;
-      l.kind = op.kind;
-      l.binding = op.binding;
-      l.key = op.key;
-      if (op.kind == http::OpKind::d1_query && op.key.rfind("SELECT COUNT(*) AS n FROM catalog_", 0) == 0) {
+      l.tag = op.tag;
+      if (op.kind == http::OpKind::d1_query && op.sql.rfind("SELECT COUNT(*) AS n FROM catalog_", 0) == 0) {
         l.status = http::LoadStatus::ok;
-        l.value = "[{\"n\":3}]";
+        l.rows = {{"n"}, {{http::SqlValue::of(3.0)}}};
       }
       loaded.push_back(std::move(l));
     }

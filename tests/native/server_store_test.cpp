@@ -47,11 +47,29 @@ std::string kv_key(Engine e, const std::string& key) {
 
 std::string encode(const Json& data, double at) { return encoder().sign_object(data, static_cast<int64_t>(at)); }
 
-Loaded kv_answer(Engine e, LoadStatus status, const std::string& value = "", const std::string& key = kKey) {
-  return {OpKind::kv_get, "SESSIONS", kv_key(e, key), status, value};
+Loaded kv_answer(Engine, LoadStatus status, const std::string& value = "") {
+  return {session::kKvRecordTag, status, value, {}};
+}
+// D1's answer as the shim sends it: the result objects' keys as columns.
+http::Rows rows_of(const Json& objects) {
+  http::Rows rows;
+  if (!objects.is_array()) return rows;
+  for (const auto& object : objects) {
+    if (!object.is_object()) continue;
+    if (rows.columns.empty())
+      for (const auto& [name, v] : object.items()) rows.columns.push_back(name);
+    std::vector<http::SqlValue> row;
+    for (const auto& [name, v] : object.items()) {
+      if (v.is_string()) row.push_back(http::SqlValue::of(v.get<std::string>()));
+      else if (v.is_number()) row.push_back(http::SqlValue::of(v.get<double>()));
+      else row.push_back({});
+    }
+    rows.rows.push_back(std::move(row));
+  }
+  return rows;
 }
 Loaded d1_answer(LoadStatus status, const std::string& rows_json = "[]") {
-  return {OpKind::d1_query, "DB", kSelect, status, rows_json};
+  return {session::kD1RecordTag, status, "", rows_of(Json::parse(rows_json, nullptr, false))};
 }
 std::string rows_with(const std::string& encoded) {
   Json rows = Json::array();
@@ -59,7 +77,18 @@ std::string rows_with(const std::string& encoded) {
   return pyjson::dumps(rows);
 }
 
-Json params_of(const Op& op) { return Json::parse(op.value); }
+Json params_of(const Op& op) {
+  Json out = Json::array();
+  for (const auto& p : op.params) out.push_back(p.text);
+  return out;
+}
+// Whether an op's key, value or any parameter contains `text`.
+bool mentions(const Op& op, const std::string& text) {
+  if (op.key.find(text) != std::string::npos || op.value.find(text) != std::string::npos) return true;
+  for (const auto& p : op.params)
+    if (p.text.find(text) != std::string::npos) return true;
+  return false;
+}
 
 bool is_d1_datetime(const std::string& s) {
   if (s.size() != 26) return false;
@@ -157,7 +186,7 @@ TEST_CASE("plan_load: db asks D1 for a live row, with the key and now as paramet
   REQUIRE(round1.size() == 1);
   CHECK(round1[0].kind == OpKind::d1_query);
   CHECK(round1[0].binding == "DB");
-  CHECK(round1[0].key == kSelect);
+  CHECK(round1[0].sql == kSelect);
   CHECK(params_of(round1[0]) == Json::array({kKey, "2023-11-14 22:13:20.000000"}));
   CHECK(session::plan_load(Engine::db, kKey, {d1_answer(LoadStatus::ok)}, kNow).empty());
   CHECK(session::plan_load(Engine::db, kKey, {d1_answer(LoadStatus::failed)}, kNow).empty());
@@ -175,7 +204,7 @@ TEST_CASE("plan_load: cached_db asks D1 only after KV missed (or failed)") {
     auto round2 = session::plan_load(e, kKey, {kv_answer(e, LoadStatus::missing)}, kNow);
     REQUIRE(round2.size() == 1);
     CHECK(round2[0].kind == OpKind::d1_query);
-    CHECK(round2[0].key == kSelect);
+    CHECK(round2[0].sql == kSelect);
     CHECK(params_of(round2[0])[0] == kKey);
     CHECK(session::plan_load(e, kKey, {kv_answer(e, LoadStatus::missing), d1_answer(LoadStatus::ok)}, kNow).empty());
   }
@@ -216,7 +245,7 @@ TEST_CASE("a new session: create + save in one request is ONE insert / put") {
     }
     if (e == Engine::db || e == Engine::cached_db) {
       REQUIRE(d1.size() == 1);
-      CHECK(d1[0].key == "INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?1, ?2, ?3)");
+      CHECK(d1[0].sql == "INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?1, ?2, ?3)");
       CHECK(d1[0].flags == http::op_none);
       Json p = params_of(d1[0]);
       CHECK(p[0] == key);
@@ -243,7 +272,7 @@ TEST_CASE("updating a loaded session: must_change on the authority, best_effort 
     auto puts = of_kind(ops, OpKind::kv_put);
     if (e == Engine::db || e == Engine::cached_db) {
       REQUIRE(d1.size() == 1);
-      CHECK(d1[0].key == "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1");
+      CHECK(d1[0].sql == "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1");
       CHECK(d1[0].flags == http::op_must_change);
       CHECK(params_of(d1[0])[0] == kKey);
       CHECK(params_of(d1[0])[2] == session::d1_datetime(kNow + kAge));
@@ -297,8 +326,7 @@ TEST_CASE("an unknown key is never reused: the save mints a new key and creates"
     REQUIRE(r.s.session_key());
     CHECK(*r.s.session_key() != kKey);
     for (const Op& op : r.store.effects()) {
-      CHECK(op.key.find(kKey) == std::string::npos);
-      CHECK(op.value.find(kKey) == std::string::npos);
+      CHECK(!mentions(op, kKey));
       CHECK(op.flags != http::op_must_change);
     }
   }
@@ -509,7 +537,7 @@ TEST_CASE("flush deletes the stored record; a session created in the same reques
       }
       if (e != Engine::cache) {
         REQUIRE(d1.size() == 1);
-        CHECK(d1[0].key == "DELETE FROM django_session WHERE session_key = ?1");
+        CHECK(d1[0].sql == "DELETE FROM django_session WHERE session_key = ?1");
         CHECK(params_of(d1[0]) == Json::array({kKey}));
       }
       if (e == Engine::cached_db) CHECK(ops[0].kind == OpKind::d1_query);  // authority first
@@ -537,15 +565,15 @@ TEST_CASE("cycle_key: one create under a fresh key carrying the data, one delete
     auto ops = r.store.effects();
     size_t creates = 0, deletes = 0;
     for (const Op& op : ops) {
-      bool about_fresh = op.key.find(fresh) != std::string::npos || op.value.find(fresh) != std::string::npos;
-      bool about_old = op.key.find(kKey) != std::string::npos || op.value.find("\"" + kKey + "\"") != std::string::npos;
-      if (about_fresh && (op.kind == OpKind::kv_put || op.key.rfind("INSERT", 0) == 0)) {
+      bool about_fresh = mentions(op, fresh);
+      bool about_old = op.key.find(kKey) != std::string::npos || (!op.params.empty() && op.params[0].text == kKey);
+      if (about_fresh && (op.kind == OpKind::kv_put || op.sql.rfind("INSERT", 0) == 0)) {
         ++creates;
         CHECK(op.flags != http::op_must_change);
         std::string encoded = op.kind == OpKind::kv_put ? op.value : params_of(op)[1].get<std::string>();
         CHECK(encoder().unsign_object(encoded, kNow, -1).value->object == Json{{"cart", Json::array({1, 2})}});
       }
-      if (about_old && (op.kind == OpKind::kv_delete || op.key.rfind("DELETE", 0) == 0)) ++deletes;
+      if (about_old && (op.kind == OpKind::kv_delete || op.sql.rfind("DELETE", 0) == 0)) ++deletes;
     }
     size_t per_store = e == Engine::cached_db ? 2 : 1;
     CHECK(creates == per_store);
@@ -578,6 +606,6 @@ TEST_CASE("clear_expired_op: clearsessions for D1") {
   Op op = session::clear_expired_op(kNow);
   CHECK(op.kind == OpKind::d1_query);
   CHECK(op.binding == "DB");
-  CHECK(op.key == "DELETE FROM django_session WHERE expire_date < ?1");
+  CHECK(op.sql == "DELETE FROM django_session WHERE expire_date < ?1");
   CHECK(params_of(op) == Json::array({"2023-11-14 22:13:20.000000"}));
 }

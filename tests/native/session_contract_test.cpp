@@ -220,10 +220,10 @@ class FakeShim {
       FakeTable next = table;
       std::vector<int> changes;
       for (const http::Op* op : d1) {
-        CHECK(op->binding == session::kD1Binding);
+        CHECK(op->binding == config::kD1Binding);
         int n = 0;
         if (!execute(next, *op, n)) {
-          errors.push_back("D1 write on DB failed: " + op->key);
+          errors.push_back("D1 write on DB failed: " + op->sql);
           return Outcome::store_failed;
         }
         changes.push_back(n);
@@ -234,7 +234,7 @@ class FakeShim {
         if ((d1[i]->flags & http::op_must_change) && changes[i] == 0) return Outcome::update_error;
     }
     for (const http::Op* op : kv_ops) {
-      CHECK(op->binding == session::kKvBinding);
+      CHECK(op->binding == config::kKvBinding);
       if ((op->flags & http::op_must_change) && !kv.get(op->key, now)) return Outcome::update_error;
       std::string refused;
       if (fail_kv_writes) refused = "500 Internal Server Error";
@@ -276,9 +276,9 @@ class FakeShim {
  private:
   http::Loaded answer(const http::Op& op, double now) {
     ++reads;
-    http::Loaded out{op.kind, op.binding, op.key, http::LoadStatus::missing, ""};
+    http::Loaded out{op.tag, http::LoadStatus::missing, "", {}};
     if (op.kind == http::OpKind::kv_get) {
-      CHECK(op.binding == session::kKvBinding);
+      CHECK(op.binding == config::kKvBinding);
       if (fail_kv_reads) {
         out.status = http::LoadStatus::failed;
         return out;
@@ -290,43 +290,43 @@ class FakeShim {
       return out;
     }
     REQUIRE(op.kind == http::OpKind::d1_query);
-    CHECK(op.binding == session::kD1Binding);
-    REQUIRE(op.key == kSelectSql);
+    CHECK(op.binding == config::kD1Binding);
+    REQUIRE(op.sql == kSelectSql);
     if (fail_d1_reads) {
       out.status = http::LoadStatus::failed;
       return out;
     }
-    Json p = Json::parse(op.value);
-    Json rows = Json::array();
-    auto it = table.rows.find(p.at(0).get<std::string>());
-    if (it != table.rows.end() && it->second.expire_date > p.at(1).get<std::string>())
-      rows.push_back(Json{{"session_data", it->second.data}});
+    REQUIRE(op.params.size() == 2);
+    out.rows.columns = {"session_data"};
+    auto it = table.rows.find(op.params[0].text);
+    if (it != table.rows.end() && it->second.expire_date > op.params[1].text)
+      out.rows.rows.push_back({http::SqlValue::of(it->second.data)});
     out.status = http::LoadStatus::ok;
-    out.value = pyjson::dumps(rows);
     return out;
   }
 
   static bool execute(FakeTable& t, const http::Op& op, int& changes) {
-    Json p = Json::parse(op.value, nullptr, false);
-    REQUIRE(p.is_array());
-    const std::string key = p.at(0).get<std::string>();
-    if (op.key == kInsertSql) {
+    REQUIRE(!op.params.empty());
+    const std::string& key = op.params[0].text;
+    if (op.sql == kInsertSql) {
+      REQUIRE(op.params.size() == 3);
       if (t.rows.count(key)) return false;  // UNIQUE constraint failed: django_session.session_key
-      t.rows[key] = {p.at(1).get<std::string>(), p.at(2).get<std::string>()};
+      t.rows[key] = {op.params[1].text, op.params[2].text};
       changes = 1;
       return true;
     }
-    if (op.key == kUpdateSql) {
+    if (op.sql == kUpdateSql) {
+      REQUIRE(op.params.size() == 3);
       auto it = t.rows.find(key);
       changes = it == t.rows.end() ? 0 : 1;
-      if (it != t.rows.end()) it->second = {p.at(1).get<std::string>(), p.at(2).get<std::string>()};
+      if (it != t.rows.end()) it->second = {op.params[1].text, op.params[2].text};
       return true;
     }
-    if (op.key == kDeleteSql) {
+    if (op.sql == kDeleteSql) {
       changes = static_cast<int>(t.rows.erase(key));
       return true;
     }
-    FAIL_CHECK("unexpected SQL: " << op.key);
+    FAIL_CHECK("unexpected SQL: " << op.sql);
     return false;
   }
 };
@@ -1426,7 +1426,8 @@ std::string kv_prefix_of() {
 
 size_t count_ops(const std::vector<http::Op>& ops, http::OpKind kind, std::string_view sql_prefix = "") {
   return static_cast<size_t>(std::count_if(ops.begin(), ops.end(), [&](const http::Op& op) {
-    return op.kind == kind && op.key.compare(0, sql_prefix.size(), sql_prefix) == 0;
+    const std::string& text = op.kind == http::OpKind::d1_query ? op.sql : op.key;
+    return op.kind == kind && text.compare(0, sql_prefix.size(), sql_prefix) == 0;
   }));
 }
 
@@ -1722,7 +1723,7 @@ TEST_CASE_TEMPLATE("save() of a never-read session with an unknown key is an Upd
   auto r = f.request(std::string("someunknownkey0000000000000000000"));
   SaveStatus status = r->s.save();
   for (const http::Op& op : r->store.effects()) {
-    std::string key = op.kind == http::OpKind::d1_query ? Json::parse(op.value).at(0).get<std::string>()
+    std::string key = op.kind == http::OpKind::d1_query ? op.params.at(0).text
                                                         : op.key.substr(kv_prefix_of<F>().size());
     CHECK(session::is_lookup_key(key));
   }

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { MODULES, ROOT, loadModule } from './helpers.js';
 
 const ALLOWED_IMPORTS = new Set([
-  'll.sha256', 'll.hmac_key', 'll.hmac_sha256', 'll.deflate', 'll.inflate',
+  'll.random', 'll.deflate', 'll.inflate',
   // libc's few WASI calls: abort messages to stderr, exit. Nothing reads
   // files, clocks, randomness or the environment.
   'wasi_snapshot_preview1.fd_write', 'wasi_snapshot_preview1.fd_close', 'wasi_snapshot_preview1.fd_seek',
