@@ -37,7 +37,7 @@ const std::string kSelect = "SELECT session_data FROM django_session WHERE sessi
 const std::string kEntropy(48, '\x5a');
 
 const signing::TimestampSigner& encoder() {
-  static const signing::TimestampSigner e(session::kStoreSalt, kSecret, {}, signing::Limits{1024 * 1024, 300});
+  static const signing::TimestampSigner e(session::kStoreSalt, kSecret, {}, signing::Limits{session::ServerStore::kMaxRecordBytes, 300});
   return e;
 }
 
