@@ -67,6 +67,4 @@ struct Response {
   void add_header(std::string name, std::string value);
 };
 
-const char* reason_phrase(int status);
-
 }  // namespace http
