@@ -544,10 +544,56 @@ using CachedDbFixture = ServerFixture<config::Engine::cached_db>;
 // Django, a pure virtual interface here).
 static_assert(std::is_abstract_v<session::Store>, "Store must be abstract");
 
-// Session::session_key() is Django's read-only property: no setter is exposed,
-// and the accessor hands out a const reference.
+// Session::session_key() is Django's read-only property: the accessor hands
+// out a const reference, and the setters (key, cached dict) are private to
+// Session, reachable only through Store's protected forwarders. Access
+// checking is part of template argument substitution (C++11, DR 1170), so
+// these detectors are false exactly when code outside a backend, such as a
+// view holding a Session&, cannot call the member.
 static_assert(std::is_const_v<std::remove_reference_t<decltype(std::declval<Session&>().session_key())>>,
               "session_key must be read-only");
+
+template <class S, class = void>
+struct can_set_key_on_session : std::false_type {};
+template <class S>
+struct can_set_key_on_session<S, std::void_t<decltype(std::declval<S&>().set_session_key(
+                                     std::optional<std::string>("abcdefgh12345678")))>> : std::true_type {};
+template <class S, class = void>
+struct can_set_cache_on_session : std::false_type {};
+template <class S>
+struct can_set_cache_on_session<S, std::void_t<decltype(std::declval<S&>().set_cache(session::Json::object()))>>
+    : std::true_type {};
+template <class St, class = void>
+struct can_set_key_through_store : std::false_type {};
+template <class St>
+struct can_set_key_through_store<St, std::void_t<decltype(St::set_session_key(
+                                         std::declval<Session&>(), std::optional<std::string>()))>> : std::true_type {};
+template <class St, class = void>
+struct can_set_cache_through_store : std::false_type {};
+template <class St>
+struct can_set_cache_through_store<St, std::void_t<decltype(St::set_cache(std::declval<Session&>(),
+                                                                          session::Json::object()))>>
+    : std::true_type {};
+
+static_assert(!can_set_key_on_session<Session>::value, "a view must not be able to set the session key");
+static_assert(!can_set_cache_on_session<Session>::value, "a view must not be able to replace the session dict");
+static_assert(!can_set_key_through_store<session::Store>::value &&
+                  !can_set_key_through_store<session::ServerStore>::value &&
+                  !can_set_key_through_store<session::SignedCookieStore>::value,
+              "the backends' key setter must not be public");
+static_assert(!can_set_cache_through_store<session::Store>::value &&
+                  !can_set_cache_through_store<session::ServerStore>::value &&
+                  !can_set_cache_through_store<session::SignedCookieStore>::value,
+              "the backends' cache setter must not be public");
+
+// ...while a backend can (the detectors are not vacuous): a Store subclass
+// that re-exports the protected forwarders makes them callable.
+struct ExposingStore : session::Store {
+  using session::Store::set_cache;
+  using session::Store::set_session_key;
+};
+static_assert(can_set_key_through_store<ExposingStore>::value && can_set_cache_through_store<ExposingStore>::value,
+              "the detectors must see an accessible setter");
 
 }  // namespace
 
