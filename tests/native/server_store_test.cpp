@@ -3,7 +3,9 @@
 // writes come back as http::Op effects. Covers the plan rounds per engine,
 // coalescing of effects, must_change / best_effort flags, the KV TTL clamp,
 // expiry checked on read, corrupt records, failed loads and the D1 datetime
-// text (docs/django-sessions.md §2.3, §1.5; docs/edge-platform.md on KV).
+// text (Django's django/contrib/sessions/backends/db.py, cache.py, cached_db.py
+// and base.py SessionBase.encode/decode; KV's 60 s minimum expirationTtl:
+// https://developers.cloudflare.com/kv/api/write-key-value-pairs/).
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -1,6 +1,7 @@
 // SessionBase contract suite: Django's SessionTestsMixin (tests/sessions_tests/
 // tests.py), CookieSessionTests, CacheSessionTests, CacheDBSessionTests and
-// SessionBaseTests, ported per docs/django-sessions.md §2 and §5.1/§5.2, run
+// SessionBaseTests, ported from Django's tests/sessions_tests/tests.py against the
+// rules of django/contrib/sessions/backends/base.py (SessionBase), run
 // against every backend fixture: signed_cookies, and cache (Workers KV), db
 // (D1) and cached_db through a simulation of the JS shim (FakeShim: fake KV
 // and django_session, plan_load rounds answered from them, effects() applied
@@ -963,8 +964,9 @@ TEST_CASE_TEMPLATE("flush clears the data, forgets the key, and sets accessed an
   if constexpr (F::kCanRevoke) {
     CHECK_FALSE(f.make_session(prev_key)->contains("foo"));
   } else {
-    // §6.2: flush() only asks the browser to drop the cookie; a replayed copy
-    // still carries the data until SESSION_COOKIE_AGE.
+    // flush() only asks the browser to drop the cookie; a replayed copy still
+    // carries the data until SESSION_COOKIE_AGE (Django's docs, "Using
+    // cookie-based sessions": https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cookie-based-sessions).
     CHECK(f.make_session(prev_key)->get("foo") == Json("bar"));
   }
 }
@@ -1064,7 +1066,8 @@ TEST_CASE_TEMPLATE("an invalid key is never reused: save mints a new key and get
 
 TEST_CASE_TEMPLATE("a key that cannot be loaded gives an empty session instead of an error", F, SESSION_BACKENDS) {
   // CookieSessionTests.test_unpickling_exception, test_load_overlong_key, and
-  // §2.3 load(): every failure is swallowed.
+  // the backends' load() (signed_cookies.py and db.py SessionStore.load):
+  // every failure is swallowed and gives {}.
   F f;
   for (const std::string& bad : f.unloadable_keys()) {
     CAPTURE(bad);
@@ -1074,7 +1077,7 @@ TEST_CASE_TEMPLATE("a key that cannot be loaded gives an empty session instead o
     if constexpr (F::kKeyIsSignedData) {
       // signed_cookies.load() calls create() (modified = True) and keeps the
       // bad key, so is_empty() stays False and the middleware re-issues a
-      // cookie for {} (§3.3, §6.6).
+      // cookie for {} (SessionMiddleware.process_response saves when modified).
       CHECK(s->modified);
       CHECK_FALSE(s->is_empty());
     } else {
@@ -1095,7 +1098,8 @@ TEST_CASE_TEMPLATE("loading an unknown key creates nothing and the key is not re
   std::string key = f.persist(*s);
   CHECK(key != "someunknownkey");
   if constexpr (F::kKeyIsSignedData) {
-    // The new cookie is the signed empty dict (§1.3 "{}" vector).
+    // The new cookie is the signed empty dict (the "{}" vector in
+    // tests/django/golden_vectors.json, produced by Django 3.2.25).
     CHECK(key == "e30:1r31eq:vYaji0ex_e36_GQ8RO9ZyhNopZ0Nc_3LG5UbPS9QWRc");
   }
 }
@@ -1113,13 +1117,14 @@ TEST_CASE_TEMPLATE("a session deleted elsewhere is not resurrected by a later sa
     CHECK(s1->save() == SaveStatus::update_error);
     CHECK(f.make_session(key)->keys().empty());
   } else {
-    // Nothing server-side to lose: save() never raises UpdateError (§2.3).
+    // Nothing server-side to lose: save() never raises UpdateError
+    // (django/contrib/sessions/backends/signed_cookies.py, SessionStore.save).
     CHECK(s1->save() == SaveStatus::ok);
   }
 }
 
 // ---------------------------------------------------------------------------
-// Expiry (§2.2 set_expiry table)
+// Expiry (SessionBase.set_expiry / get_expiry_age / get_expiry_date, base.py)
 // ---------------------------------------------------------------------------
 
 TEST_CASE_TEMPLATE("default expiry age is SESSION_COOKIE_AGE, also after set_expiry(0)", F, SESSION_BACKENDS) {
@@ -1460,7 +1465,8 @@ TEST_CASE_TEMPLATE("re-saving in a later second re-signs (new timestamp) and kee
 
 // ---------------------------------------------------------------------------
 // Server-side engines only: records, requests and the shim's rules
-// (§2.3, §5.1/§5.2 K and X rows; README "Session engines" and "Faults")
+// (db.py/cache.py/cached_db.py SessionStore: load, exists, save with
+// must_create and UpdateError, delete; README "Session engines" and "Faults")
 // ---------------------------------------------------------------------------
 
 namespace {
@@ -1514,7 +1520,8 @@ TEST_CASE_TEMPLATE("a saved record is SessionBase.encode() output, kept where th
   const std::string key = f.persist(*s);
   CHECK(key.size() == 32);
   CHECK(session::is_lookup_key(key));
-  // §1.5: encode({"num_visits": 1}) at 1700000000 under the example key.
+  // SessionBase.encode({"num_visits": 1}) at 1700000000 under the example key
+  // (the "encoded" of the first vector in tests/django/golden_vectors.json).
   const std::string encoded = "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:_-PedWzrjsUyTsFgvXE1qqSpi5bYcTGwiV8pxU77Pl8";
   if constexpr (F::kUsesKv) {
     REQUIRE(f.shim.kv.entries.count(kv_prefix_of<F>() + key));
@@ -1858,7 +1865,7 @@ TEST_CASE("decode(encode(d)) returns d (test_decode)") {
         pyjson::dumps(nested));
 }
 
-TEST_CASE("encode() of {'num_visits': 1} at 1700000000 is Django's value (§1.5)") {
+TEST_CASE("encode() of {'num_visits': 1} at 1700000000 is Django's value (golden vector)") {
   signing::TimestampSigner signer(kKeySalt, kSecret, {});
   CHECK(signer.sign_object(Json{{"num_visits", 1}}, static_cast<int64_t>(kNow)) ==
         "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:_-PedWzrjsUyTsFgvXE1qqSpi5bYcTGwiV8pxU77Pl8");

@@ -47,7 +47,12 @@ TEST_CASE("base64url round-trips and rejects non-canonical text") {
   CHECK_FALSE(enc::b64url_decode("e31"));     // non-zero trailing bits
 }
 
-TEST_CASE("signing vectors from django-sessions.md 1.3 are byte-exact") {
+// Produced by Django 3.2.25 (Debian's python3-django) at time 1700000000:
+//   signing.dumps(data, salt="django.contrib.sessions.backends.signed_cookies",
+//                 compress=True, serializer=signing.JSONSerializer)
+// with SECRET_KEY "django-insecure-example-key" (django/core/signing.py, dumps;
+// the same call signed_cookies.SessionStore._get_session_key makes).
+TEST_CASE("signing vectors from Django's signing.dumps are byte-exact") {
   TimestampSigner s(kCookieSalt, kSecret, {});
   CHECK(s.sign_object(Json{{"num_visits", 1}}, kNow) ==
         "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:1PPFpxns0uWboT8URB5Awk7AokgXsYeDvo5PZT3NI44");
