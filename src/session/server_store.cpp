@@ -117,10 +117,21 @@ Json ServerStore::load(Session& s) {
       unavailable = true;
       return Json::object();
     }
+    // D1 answers an array of row objects: [] is "no such session", one row
+    // must carry session_data as text. Any other shape is a failed read, not
+    // a miss: treating it as one would mint a new key and lose the session.
     auto rows = pyjson::Json::parse(row->value, nullptr, false);
-    if (rows.is_array() && !rows.empty() && rows[0].is_object()) {
-      auto it = rows[0].find("session_data");
-      if (it != rows[0].end() && it->is_string()) encoded = *it->get_ptr<const std::string*>();
+    if (!rows.is_array()) {
+      unavailable = true;
+      return Json::object();
+    }
+    if (!rows.empty()) {
+      auto it = rows[0].is_object() ? rows[0].find("session_data") : rows[0].end();
+      if (!rows[0].is_object() || it == rows[0].end() || !it->is_string()) {
+        unavailable = true;
+        return Json::object();
+      }
+      encoded = *it->get_ptr<const std::string*>();
     }
     from_database = encoded.has_value();
   }

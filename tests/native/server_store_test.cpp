@@ -438,13 +438,22 @@ TEST_CASE("a failed load makes the store unavailable (the app answers 503 and wr
     CHECK(r.s.get("a") == 7);
     CHECK_FALSE(r.store.unavailable);
   }
-  SUBCASE("db: rows that are not rows are a miss, not a crash") {
-    for (const char* junk : {"not json", "{}", "[1,2]", "[{\"session_data\":5}]", "[{}]", "\"x\""}) {
+  SUBCASE("db and cached_db: an answer that is not rows is a failed read (503), not a miss") {
+    // A miss would mint a new key and the visitor would lose their session;
+    // README "Faults never lose or invent data". [] alone is "no such row".
+    for (const char* junk : {"not json", "{}", "[1,2]", "[{\"session_data\":5}]", "[{}]", "\"x\"", "\"not rows\""}) {
       CAPTURE(junk);
-      Request r(Engine::db, kKey, {d1_answer(LoadStatus::ok, junk)});
-      CHECK(r.s.get("a").is_null());
-      CHECK_FALSE(r.s.session_key());
+      Request db(Engine::db, kKey, {d1_answer(LoadStatus::ok, junk)});
+      CHECK(db.s.get("a").is_null());
+      CHECK(db.store.unavailable);
+      Request cdb(Engine::cached_db, kKey, {kv_answer(Engine::cached_db, LoadStatus::missing), d1_answer(LoadStatus::ok, junk)});
+      CHECK(cdb.s.get("a").is_null());
+      CHECK(cdb.store.unavailable);
     }
+    Request none(Engine::db, kKey, {d1_answer(LoadStatus::ok, "[]")});
+    CHECK(none.s.get("a").is_null());
+    CHECK_FALSE(none.store.unavailable);
+    CHECK_FALSE(none.s.session_key());  // an unknown key is never reused
   }
 }
 
