@@ -75,11 +75,14 @@ export class Core {
     }
   }
 
-  // The module's input buffer, at least n bytes.
+  // The module's input buffer, at least n bytes. Sized in powers of two, so
+  // it stops growing once the largest request has been seen.
   writeInput(n) {
     if (n > this.inputCap) {
-      this.inputCap = Math.max(n, 2 * this.inputCap, 4096);
-      this.inputPtr = this.exports.ll_input(this.inputCap);
+      let cap = 4096;
+      while (cap < n) cap *= 2;
+      this.inputCap = cap;
+      this.inputPtr = this.exports.ll_input(cap);
     }
     this.views();
     return this.u8.subarray(this.inputPtr, this.inputPtr + n);
@@ -142,9 +145,10 @@ export class CoreTrap extends Error {
 }
 
 // input: {method, target, headers (a Headers), now (seconds)}; loaded: the
-// answers so far, [{tag, status, kind, value | rows}]. UTF-8 needs at most 3
-// bytes per UTF-16 unit: the buffer is sized for the worst case, then each
-// string is encoded straight into it.
+// answers so far, [{tag, status, kind, value | rows}]. Each string is encoded
+// straight into the module's input buffer, sized for one byte per UTF-16
+// unit (what ASCII needs) and, if some text needs more, sized for the worst
+// case (3 bytes per unit) and written again.
 function writeRequest(core, input, loaded) {
   const names = core.manifest.requestHeaders;
   const values = names.map((name) => input.headers.get(name));
@@ -154,16 +158,34 @@ function writeRequest(core, input, loaded) {
     count++;
     total += name.length + value.length + 4;
   }
-  let bound = 8 + 12 + 3 * (input.method.length + input.target.length) + 8 + 4;
-  for (const v of values) bound += 4 + (v === null ? 0 : 3 * v.length);
-  for (const l of loaded) bound += 10 + loadedBound(l);
+  let units = input.method.length + input.target.length;
+  let fixed = 8 + 8 + 8 + 4;
+  for (const v of values) {
+    fixed += 4;
+    if (v !== null) units += v.length;
+  }
+  for (const l of loaded) {
+    fixed += 6 + 8;
+    units += loadedUnits(l);
+  }
+  for (const perUnit of [1, 3]) {
+    const written = tryWriteRequest(core, input, loaded, values, count, total, fixed + perUnit * units);
+    if (written >= 0) return written;
+  }
+  throw new Error('request input did not fit its worst-case size');
+}
+
+// Returns the bytes written, or -1 if `bound` was too small.
+function tryWriteRequest(core, input, loaded, values, count, total, bound) {
   const out = core.writeInput(bound);
   const dv = core.dv;
   const base = out.byteOffset;
   let pos = 0;
+  let overflow = false;
   const u32 = (v) => { dv.setUint32(base + pos, v, true); pos += 4; };
   const str = (text) => {
-    const { written } = encoder.encodeInto(text, out.subarray(pos + 4));
+    const { read, written } = encoder.encodeInto(text, out.subarray(pos + 4));
+    if (read !== text.length) overflow = true;
     dv.setUint32(base + pos, written, true);
     pos += 4 + written;
   };
@@ -211,21 +233,28 @@ function writeRequest(core, input, loaded) {
           str(String(v));
         }
       }
+      if (overflow) return -1;
     }
+    if (overflow) return -1;
   }
-  return pos;
+  return overflow ? -1 : pos;
 }
 
-function loadedBound(l) {
+// UTF-16 units (or blob bytes) a loaded answer carries, plus its fixed parts.
+function loadedUnits(l) {
   if (l.status === LOAD.PENDING) return 0;
-  if (l.kind === OP.KV_GET) return 4 + 3 * (l.value ?? '').length;
-  let n = 8;
-  for (const row of l.rows ?? []) {
-    for (const [c, v] of Object.entries(row)) {
-      n += 4 + 3 * c.length + 9;
-      if (typeof v === 'string') n += 4 + 3 * v.length;
+  if (l.kind === OP.KV_GET) return (l.value ?? '').length;
+  let n = 0;
+  const rows = l.rows ?? [];
+  const columns = rows.length ? Object.keys(rows[0]) : [];
+  for (const c of columns) n += 4 + c.length;
+  for (const row of rows) {
+    for (const c of columns) {
+      const v = row[c];
+      n += 9;
+      if (typeof v === 'string') n += 4 + v.length;
       else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) n += 4 + v.byteLength;
-      else if (v !== null && typeof v === 'object') n += 4 + 3 * String(v).length;
+      else if (v !== null && typeof v === 'object') n += 4 + String(v).length;
     }
   }
   return n;

@@ -96,7 +96,16 @@ async function runLoadsUntimed(env, ops, log) {
       try {
         const db = env[name];
         const answers = await db.batch(indexes.map((i) => statement(db, ops[i])));
-        indexes.forEach((i, k) => { results[i] = answerTo(ops[i], LOAD.OK, { rows: answers[k].results ?? [] }); });
+        indexes.forEach((i, k) => {
+          const rows = answers?.[k]?.results;
+          // Rows are objects; anything else is a failed read, never "no row".
+          if (Array.isArray(rows) && rows.every((row) => row !== null && typeof row === 'object')) {
+            results[i] = answerTo(ops[i], LOAD.OK, { rows });
+          } else {
+            log.error(`D1 batch on ${name} answered something that is not rows`);
+            results[i] = answerTo(ops[i], LOAD.FAILED, {});
+          }
+        });
       } catch (err) {
         log.error(`D1 batch on ${name} failed: ${err && err.message}`);
         for (const i of indexes) results[i] = answerTo(ops[i], LOAD.FAILED, {});

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "util/time.h"
+
 namespace cookie {
 namespace {
 
@@ -73,21 +75,11 @@ std::string http_date(int64_t t) {
                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   int64_t day_number = t >= 0 ? t / 86400 : (t - 86399) / 86400;
   int64_t secs = t - day_number * 86400;
-  // Howard Hinnant's civil_from_days.
-  int64_t z = day_number + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
+  const timeutil::CivilDate date = timeutil::civil_from_days(day_number);
   int64_t weekday = ((day_number % 7) + 7) % 7;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", days[weekday], static_cast<int>(d),
-                months[m - 1], static_cast<long long>(y), static_cast<int>(secs / 3600),
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", days[weekday], date.day,
+                months[date.month - 1], static_cast<long long>(date.year), static_cast<int>(secs / 3600),
                 static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
   return buf;
 }

@@ -138,6 +138,4 @@ struct Manifest {
   std::vector<Prefetch> prefetch;
 };
 
-const char* reason_phrase(int status);
-
 }  // namespace http

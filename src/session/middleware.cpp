@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "http/cookie.h"
+#include "session/server_store.h"
 
 namespace middleware {
 
@@ -49,7 +50,7 @@ Outcome process_response(session::Session& s, bool request_had_cookie, int statu
     case session::SaveStatus::too_large:
       out.action = CookieAction::too_large;
       out.error_log = "session not saved: its data is over the store's " +
-                      std::to_string(1024 * 1024) + "-byte limit; the stored session is unchanged";
+                      std::to_string(session::ServerStore::kMaxRecordBytes) + "-byte limit; the stored session is unchanged";
       return out;
   }
   cookie::SetCookie c;

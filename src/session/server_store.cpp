@@ -92,7 +92,7 @@ std::optional<ServerStore::Record> ServerStore::decode_record(const std::string&
 Json ServerStore::load(Session& s) {
   const std::string key = *s.session_key();
   auto miss = [&] {
-    s.set_session_key(std::nullopt);  // an unknown key is never reused
+    set_session_key(s, std::nullopt);  // an unknown key is never reused
     return Json::object();
   };
   if (!is_lookup_key(key)) return miss();
@@ -114,8 +114,17 @@ Json ServerStore::load(Session& s) {
       unavailable = true;
       return Json::object();
     }
-    if (const http::SqlValue* data = row->rows.cell(0, "session_data"); data && data->type == http::SqlValue::Type::text)
+    // D1 answers rows: none is "no such session", one must carry
+    // session_data as text. Any other shape is a failed read, not a miss:
+    // treating it as one would mint a new key and lose the session.
+    if (!row->rows.rows.empty()) {
+      const http::SqlValue* data = row->rows.cell(0, "session_data");
+      if (!data || data->type != http::SqlValue::Type::text) {
+        unavailable = true;
+        return Json::object();
+      }
       encoded = data->text;
+    }
     from_database = encoded.has_value();
   }
   if (!encoded) return miss();
@@ -160,9 +169,9 @@ SaveStatus ServerStore::create_and_save(Session& s) {
   material += static_cast<char>('0' + keys_minted_++);
   platform::Digest d = platform::sha256(material);
   std::string key = new_session_key(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
-  s.set_session_key(key);
+  set_session_key(s, key);
   SaveStatus status = save(s, true);
-  if (status != SaveStatus::ok) s.set_session_key(std::nullopt);  // nothing stored under it
+  if (status != SaveStatus::ok) set_session_key(s, std::nullopt);  // nothing stored under it
   s.modified = true;
   return status;
 }
@@ -171,7 +180,7 @@ SaveStatus ServerStore::save(Session& s, bool must_create) {
   if (!s.session_key()) return create_and_save(s);
   // Django's _get_session(no_load=must_create): a new record starts from
   // the data at hand, or {} without loading anything.
-  if (must_create && !s.loaded()) s.set_cache(Json::object());
+  if (must_create && !s.loaded()) set_cache(s, Json::object());
   std::string json = pyjson::dumps(s.data());
   // Loading (above) may have found the key unknown and dropped it: Django
   // then updates a record that does not exist, an UpdateError.

@@ -24,11 +24,14 @@ std::string new_session_key(std::string_view entropy) {
   return key;
 }
 
+void Store::set_session_key(Session& s, std::optional<std::string> key) { s.set_session_key(std::move(key)); }
+void Store::set_cache(Session& s, Json data) { s.set_cache(std::move(data)); }
+
 void Store::cycle_key(Session& s) {
   Json data = s.data();
   std::optional<std::string> old_key = s.session_key();
   create(s);
-  s.set_cache(std::move(data));
+  set_cache(s, std::move(data));
   if (old_key) remove(s, old_key);
 }
 

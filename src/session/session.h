@@ -41,6 +41,15 @@ class Store {
   virtual SaveStatus save(Session& s, bool must_create) = 0;
   virtual void remove(Session& s, std::optional<std::string> key) = 0;
   virtual void cycle_key(Session& s);  // SessionBase.cycle_key
+
+ protected:
+  // Only backends may replace a session's key (validated: None unless >= 8
+  // chars) or its cached dict: Django's session_key is a read-only property
+  // with a private setter (_set_session_key). Session befriends Store alone,
+  // and these forward to its private members, so a view holding a Session&
+  // cannot reach them (checked in tests/native/session_contract_test.cpp).
+  static void set_session_key(Session& s, std::optional<std::string> key);
+  static void set_cache(Session& s, Json data);
 };
 
 class Session {
@@ -95,9 +104,6 @@ class Session {
 
   // The dict itself; marks accessed and loads on first use, like Django's _session.
   Json& data();
-  // For backends: replace the key (validated: None unless >= 8 chars) or the cache.
-  void set_session_key(std::optional<std::string> key);
-  void set_cache(Json data) { cache_ = std::move(data); }
   bool loaded() const { return cache_.has_value(); }
   Store& store() { return store_; }
 
@@ -105,6 +111,10 @@ class Session {
   SaveStatus save(bool must_create = false) { return store_.save(*this, must_create); }
 
  private:
+  friend class Store;  // the only way to the setters below: Store's protected forwarders
+  void set_session_key(std::optional<std::string> key);
+  void set_cache(Json data) { cache_ = std::move(data); }
+
   Store& store_;
   Policy policy_;
   double now_;

@@ -27,19 +27,18 @@ Json SignedCookieStore::load(Session& s) {
       return Json::object();
     }
   }
-  loaded_with_fallback_key = result.value->used_fallback_key;
   return std::move(data);
 }
 
 SaveStatus SignedCookieStore::save(Session& s, bool) {
-  s.set_session_key(signer_.sign_object(s.data(), static_cast<int64_t>(std::floor(s.now()))));
+  set_session_key(s, signer_.sign_object(s.data(), static_cast<int64_t>(std::floor(s.now()))));
   s.modified = true;
   return SaveStatus::ok;
 }
 
 void SignedCookieStore::remove(Session& s, std::optional<std::string>) {
-  s.set_session_key(std::nullopt);
-  s.set_cache(Json::object());
+  set_session_key(s, std::nullopt);
+  set_cache(s, Json::object());
   s.modified = true;
 }
 

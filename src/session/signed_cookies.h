@@ -25,7 +25,6 @@ class SignedCookieStore final : public Store {
   // Why the last load() came back empty, for logging; nullopt after success.
   std::optional<signing::Error> load_error;
   std::optional<std::string> load_expired_reason;  // set_expiry() deadline passed
-  bool loaded_with_fallback_key = false;
 
  private:
   const signing::TimestampSigner& signer_;

@@ -25,8 +25,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-namespace {
-
 // True when zlib provably cannot save the two bytes Django requires, so the
 // (costly) compression attempt can be skipped with the same outcome. Holds
 // for short texts in which no 3-byte sequence repeats: deflate then finds no
@@ -64,6 +62,7 @@ bool compression_cannot_help(std::string_view data) {
   return dynamic_bytes >= static_cast<double>(n) - 1;
 }
 
+namespace {
 platform::KeyHandle derive(std::string_view salt, std::string_view secret) {
   std::string material;
   material.reserve(salt.size() + 6 + secret.size());
@@ -86,7 +85,9 @@ std::string TimestampSigner::signature_with(platform::KeyHandle key, std::string
 
 std::string TimestampSigner::sign_serialized(std::string_view json, int64_t now, bool compress) const {
   std::string value;
-  if (compress && !compression_cannot_help(json)) {
+  if (compress && compression_cannot_help(json)) {
+    ++compressions_skipped_;
+  } else if (compress) {
     std::string deflated = platform::zlib_compress(json);
     // Django keeps the compressed form only when it saves more than one byte.
     if (!deflated.empty() && deflated.size() < json.size() - 1 && json.size() > 1) {

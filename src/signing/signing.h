@@ -57,11 +57,22 @@ class TimestampSigner {
 
   std::string signature(std::string_view value) const { return signature_with(keys_[0], value); }
 
+  // How many sign_*() calls skipped zlib because compression_cannot_help()
+  // proved it useless (tests observe the shortcut through this).
+  uint64_t compressions_skipped() const { return compressions_skipped_; }
+
  private:
   std::string signature_with(platform::KeyHandle key, std::string_view value) const;
   std::vector<platform::KeyHandle> keys_;  // [current, *fallbacks]
   Limits limits_;
+  mutable uint64_t compressions_skipped_ = 0;
 };
+
+// True when zlib provably cannot make `data` shorter by the two bytes Django
+// requires (len(zlib.compress(data)) < len(data) - 1), so sign_*() skips the
+// compression attempt with the same outcome. Only ever true for short texts
+// in which no 3-byte sequence repeats; the bound is explained in signing.cpp.
+bool compression_cannot_help(std::string_view data);
 
 // secrets.compare_digest for equal-length ASCII tokens: time depends only on length.
 bool constant_time_equal(std::string_view a, std::string_view b);

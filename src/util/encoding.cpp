@@ -95,15 +95,4 @@ std::optional<int64_t> b62_decode(std::string_view text) {
   return negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);
 }
 
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
 }  // namespace enc

@@ -17,6 +17,4 @@ std::optional<std::string> b64url_decode(std::string_view text);
 std::string b62_encode(int64_t value);
 std::optional<int64_t> b62_decode(std::string_view text);
 
-std::string hex(std::string_view bytes);
-
 }  // namespace enc

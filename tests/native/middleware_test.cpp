@@ -1,6 +1,9 @@
 // SessionMiddleware through App::handle (native build, test views on):
-// the §3.3 behaviour matrix, §5.3 SessionMiddlewareTests, and the settings
-// that shape Set-Cookie / Vary (docs/django-sessions.md §1.6, §3, §4).
+// the behaviour matrix of SessionMiddleware.process_response
+// (django/contrib/sessions/middleware.py), Django's SessionMiddlewareTests
+// (tests/sessions_tests/tests.py), and the settings that shape Set-Cookie /
+// Vary (HttpResponseBase.set_cookie/delete_cookie in django/http/response.py;
+// https://docs.djangoproject.com/en/5.2/ref/settings/#sessions).
 // Every expected header below was produced by real Django (3.2.25 via
 // tests/django/django_session_tool.py, time mocked; 5.2 rules where the
 // versions differ, e.g. no save on 503) unless a comment says otherwise.
@@ -183,7 +186,7 @@ std::optional<Json> load_cookie(const std::string& value, double now, const std:
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// §3.3 behaviour matrix (signed-cookie engine, default settings)
+// process_response behaviour matrix (signed-cookie engine, default settings)
 // ---------------------------------------------------------------------------
 
 TEST_CASE("matrix: the first counter visit sets the documented cookie and Vary: Cookie") {
@@ -291,7 +294,7 @@ TEST_CASE("matrix: a view that writes and answers 503 saves nothing (Django 4.2+
 }
 
 // ---------------------------------------------------------------------------
-// §5.3 SessionMiddlewareTests
+// SessionMiddlewareTests (tests/sessions_tests/tests.py)
 // ---------------------------------------------------------------------------
 
 TEST_CASE("SESSION_COOKIE_SECURE adds Secure (test_secure_session_cookie)") {
@@ -390,7 +393,8 @@ TEST_CASE("deletion with a custom domain and path (test_session_delete_on_end_wi
 
 TEST_CASE("deletion does not add Secure for SESSION_COOKIE_SECURE (delete_cookie ignores it)") {
   // HttpResponse.delete_cookie only forces Secure for __Secure-/__Host- names
-  // or SameSite=None (§1.6); SessionMiddleware passes no secure flag.
+  // or SameSite=None (django/http/response.py); SessionMiddleware passes no
+  // secure flag.
   Result r = send(env_with({{"SESSION_COOKIE_SECURE", true}}), ops({"flush"}), sid("abc"));
   CHECK(r.cookie() == kDeletion);
 }
@@ -627,7 +631,8 @@ TEST_CASE("several fallbacks: any of them verifies") {
 }
 
 // ---------------------------------------------------------------------------
-// Timestamps from the future (beyond Django: §7 "reject far-future timestamps")
+// Timestamps from the future (beyond Django: README "Sessions: what matches
+// Django, and what goes further")
 // ---------------------------------------------------------------------------
 
 TEST_CASE("a cookie timestamped an hour in the future is rejected and replaced by {}") {
@@ -669,7 +674,8 @@ TEST_CASE("a quoted cookie value is unquoted") {
 }
 
 // ---------------------------------------------------------------------------
-// Cookie size guard (beyond Django, §7): a cookie browsers would drop is not sent
+// Cookie size guard (beyond Django, README "Sessions: what matches Django, and
+// what goes further"): a cookie browsers would drop is not sent
 // ---------------------------------------------------------------------------
 
 TEST_CASE("size guard: big:5000 is not sent, the error log names the cookie and size, the page is still 200") {

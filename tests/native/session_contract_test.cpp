@@ -1,6 +1,7 @@
 // SessionBase contract suite: Django's SessionTestsMixin (tests/sessions_tests/
 // tests.py), CookieSessionTests, CacheSessionTests, CacheDBSessionTests and
-// SessionBaseTests, ported per docs/django-sessions.md §2 and §5.1/§5.2, run
+// SessionBaseTests, ported from Django's tests/sessions_tests/tests.py against the
+// rules of django/contrib/sessions/backends/base.py (SessionBase), run
 // against every backend fixture: signed_cookies, and cache (Workers KV), db
 // (D1) and cached_db through a simulation of the JS shim (FakeShim: fake KV
 // and django_session, plan_load rounds answered from them, effects() applied
@@ -544,10 +545,56 @@ using CachedDbFixture = ServerFixture<config::Engine::cached_db>;
 // Django, a pure virtual interface here).
 static_assert(std::is_abstract_v<session::Store>, "Store must be abstract");
 
-// Session::session_key() is Django's read-only property: no setter is exposed,
-// and the accessor hands out a const reference.
+// Session::session_key() is Django's read-only property: the accessor hands
+// out a const reference, and the setters (key, cached dict) are private to
+// Session, reachable only through Store's protected forwarders. Access
+// checking is part of template argument substitution (C++11, DR 1170), so
+// these detectors are false exactly when code outside a backend, such as a
+// view holding a Session&, cannot call the member.
 static_assert(std::is_const_v<std::remove_reference_t<decltype(std::declval<Session&>().session_key())>>,
               "session_key must be read-only");
+
+template <class S, class = void>
+struct can_set_key_on_session : std::false_type {};
+template <class S>
+struct can_set_key_on_session<S, std::void_t<decltype(std::declval<S&>().set_session_key(
+                                     std::optional<std::string>("abcdefgh12345678")))>> : std::true_type {};
+template <class S, class = void>
+struct can_set_cache_on_session : std::false_type {};
+template <class S>
+struct can_set_cache_on_session<S, std::void_t<decltype(std::declval<S&>().set_cache(session::Json::object()))>>
+    : std::true_type {};
+template <class St, class = void>
+struct can_set_key_through_store : std::false_type {};
+template <class St>
+struct can_set_key_through_store<St, std::void_t<decltype(St::set_session_key(
+                                         std::declval<Session&>(), std::optional<std::string>()))>> : std::true_type {};
+template <class St, class = void>
+struct can_set_cache_through_store : std::false_type {};
+template <class St>
+struct can_set_cache_through_store<St, std::void_t<decltype(St::set_cache(std::declval<Session&>(),
+                                                                          session::Json::object()))>>
+    : std::true_type {};
+
+static_assert(!can_set_key_on_session<Session>::value, "a view must not be able to set the session key");
+static_assert(!can_set_cache_on_session<Session>::value, "a view must not be able to replace the session dict");
+static_assert(!can_set_key_through_store<session::Store>::value &&
+                  !can_set_key_through_store<session::ServerStore>::value &&
+                  !can_set_key_through_store<session::SignedCookieStore>::value,
+              "the backends' key setter must not be public");
+static_assert(!can_set_cache_through_store<session::Store>::value &&
+                  !can_set_cache_through_store<session::ServerStore>::value &&
+                  !can_set_cache_through_store<session::SignedCookieStore>::value,
+              "the backends' cache setter must not be public");
+
+// ...while a backend can (the detectors are not vacuous): a Store subclass
+// that re-exports the protected forwarders makes them callable.
+struct ExposingStore : session::Store {
+  using session::Store::set_cache;
+  using session::Store::set_session_key;
+};
+static_assert(can_set_key_through_store<ExposingStore>::value && can_set_cache_through_store<ExposingStore>::value,
+              "the detectors must see an accessible setter");
 
 }  // namespace
 
@@ -917,8 +964,9 @@ TEST_CASE_TEMPLATE("flush clears the data, forgets the key, and sets accessed an
   if constexpr (F::kCanRevoke) {
     CHECK_FALSE(f.make_session(prev_key)->contains("foo"));
   } else {
-    // §6.2: flush() only asks the browser to drop the cookie; a replayed copy
-    // still carries the data until SESSION_COOKIE_AGE.
+    // flush() only asks the browser to drop the cookie; a replayed copy still
+    // carries the data until SESSION_COOKIE_AGE (Django's docs, "Using
+    // cookie-based sessions": https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cookie-based-sessions).
     CHECK(f.make_session(prev_key)->get("foo") == Json("bar"));
   }
 }
@@ -1018,7 +1066,8 @@ TEST_CASE_TEMPLATE("an invalid key is never reused: save mints a new key and get
 
 TEST_CASE_TEMPLATE("a key that cannot be loaded gives an empty session instead of an error", F, SESSION_BACKENDS) {
   // CookieSessionTests.test_unpickling_exception, test_load_overlong_key, and
-  // §2.3 load(): every failure is swallowed.
+  // the backends' load() (signed_cookies.py and db.py SessionStore.load):
+  // every failure is swallowed and gives {}.
   F f;
   for (const std::string& bad : f.unloadable_keys()) {
     CAPTURE(bad);
@@ -1028,7 +1077,7 @@ TEST_CASE_TEMPLATE("a key that cannot be loaded gives an empty session instead o
     if constexpr (F::kKeyIsSignedData) {
       // signed_cookies.load() calls create() (modified = True) and keeps the
       // bad key, so is_empty() stays False and the middleware re-issues a
-      // cookie for {} (§3.3, §6.6).
+      // cookie for {} (SessionMiddleware.process_response saves when modified).
       CHECK(s->modified);
       CHECK_FALSE(s->is_empty());
     } else {
@@ -1049,7 +1098,8 @@ TEST_CASE_TEMPLATE("loading an unknown key creates nothing and the key is not re
   std::string key = f.persist(*s);
   CHECK(key != "someunknownkey");
   if constexpr (F::kKeyIsSignedData) {
-    // The new cookie is the signed empty dict (§1.3 "{}" vector).
+    // The new cookie is the signed empty dict (the "{}" vector in
+    // tests/django/golden_vectors.json, produced by Django 3.2.25).
     CHECK(key == "e30:1r31eq:vYaji0ex_e36_GQ8RO9ZyhNopZ0Nc_3LG5UbPS9QWRc");
   }
 }
@@ -1067,13 +1117,14 @@ TEST_CASE_TEMPLATE("a session deleted elsewhere is not resurrected by a later sa
     CHECK(s1->save() == SaveStatus::update_error);
     CHECK(f.make_session(key)->keys().empty());
   } else {
-    // Nothing server-side to lose: save() never raises UpdateError (§2.3).
+    // Nothing server-side to lose: save() never raises UpdateError
+    // (django/contrib/sessions/backends/signed_cookies.py, SessionStore.save).
     CHECK(s1->save() == SaveStatus::ok);
   }
 }
 
 // ---------------------------------------------------------------------------
-// Expiry (§2.2 set_expiry table)
+// Expiry (SessionBase.set_expiry / get_expiry_age / get_expiry_date, base.py)
 // ---------------------------------------------------------------------------
 
 TEST_CASE_TEMPLATE("default expiry age is SESSION_COOKIE_AGE, also after set_expiry(0)", F, SESSION_BACKENDS) {
@@ -1414,7 +1465,8 @@ TEST_CASE_TEMPLATE("re-saving in a later second re-signs (new timestamp) and kee
 
 // ---------------------------------------------------------------------------
 // Server-side engines only: records, requests and the shim's rules
-// (§2.3, §5.1/§5.2 K and X rows; README "Session engines" and "Faults")
+// (db.py/cache.py/cached_db.py SessionStore: load, exists, save with
+// must_create and UpdateError, delete; README "Session engines" and "Faults")
 // ---------------------------------------------------------------------------
 
 namespace {
@@ -1469,7 +1521,8 @@ TEST_CASE_TEMPLATE("a saved record is SessionBase.encode() output, kept where th
   const std::string key = f.persist(*s);
   CHECK(key.size() == 32);
   CHECK(session::is_lookup_key(key));
-  // §1.5: encode({"num_visits": 1}) at 1700000000 under the example key.
+  // SessionBase.encode({"num_visits": 1}) at 1700000000 under the example key
+  // (the "encoded" of the first vector in tests/django/golden_vectors.json).
   const std::string encoded = "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:_-PedWzrjsUyTsFgvXE1qqSpi5bYcTGwiV8pxU77Pl8";
   if constexpr (F::kUsesKv) {
     REQUIRE(f.shim.kv.entries.count(kv_prefix_of<F>() + key));
@@ -1813,7 +1866,7 @@ TEST_CASE("decode(encode(d)) returns d (test_decode)") {
         pyjson::dumps(nested));
 }
 
-TEST_CASE("encode() of {'num_visits': 1} at 1700000000 is Django's value (§1.5)") {
+TEST_CASE("encode() of {'num_visits': 1} at 1700000000 is Django's value (golden vector)") {
   signing::TimestampSigner signer(kKeySalt, kSecret, {});
   CHECK(signer.sign_object(Json{{"num_visits", 1}}, static_cast<int64_t>(kNow)) ==
         "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:_-PedWzrjsUyTsFgvXE1qqSpi5bYcTGwiV8pxU77Pl8");

@@ -1,5 +1,6 @@
 // config::parse: Django's session settings from the Worker environment
-// (docs/django-sessions.md §4). Defaults equal django/conf/global_settings.py;
+// (the SESSION_* settings, https://docs.djangoproject.com/en/5.2/ref/settings/#sessions).
+// Defaults equal django/conf/global_settings.py;
 // every setting accepts its valid forms and rejects the rest with an error
 // naming the setting; App::create reports the same error.
 #include <doctest/doctest.h>

@@ -47,7 +47,12 @@ TEST_CASE("base64url round-trips and rejects non-canonical text") {
   CHECK_FALSE(enc::b64url_decode("e31"));     // non-zero trailing bits
 }
 
-TEST_CASE("signing vectors from django-sessions.md 1.3 are byte-exact") {
+// Produced by Django 3.2.25 (Debian's python3-django) at time 1700000000:
+//   signing.dumps(data, salt="django.contrib.sessions.backends.signed_cookies",
+//                 compress=True, serializer=signing.JSONSerializer)
+// with SECRET_KEY "django-insecure-example-key" (django/core/signing.py, dumps;
+// the same call signed_cookies.SessionStore._get_session_key makes).
+TEST_CASE("signing vectors from Django's signing.dumps are byte-exact") {
   TimestampSigner s(kCookieSalt, kSecret, {});
   CHECK(s.sign_object(Json{{"num_visits", 1}}, kNow) ==
         "eyJudW1fdmlzaXRzIjoxfQ:1r31eq:1PPFpxns0uWboT8URB5Awk7AokgXsYeDvo5PZT3NI44");
@@ -166,14 +171,16 @@ TEST_CASE("validly signed but hostile payloads load as errors, not crashes") {
 
 TEST_CASE("skipping zlib for short texts never changes Django's compress decision") {
   // Django compresses when len(zlib.compress(data)) < len(data) - 1. The
-  // signer skips zlib where it can prove that fails; check the proof against
-  // zlib on many short texts, skewed and uniform alphabets alike.
+  // signer skips zlib where compression_cannot_help() proves that fails;
+  // check the proof against zlib on many short texts, skewed and uniform
+  // alphabets alike, and that the shortcut really fires (both the predicate
+  // and the signer's count of skipped attempts), so disabling it fails here.
   TimestampSigner s(kCookieSalt, kSecret, {});
   uint32_t x = 2463534242u;
   auto next = [&] { x ^= x << 13; x ^= x >> 17; x ^= x << 5; return x; };
   const std::string alphabets[] = {"{}\":,0123456789abcdefghijklmnopqrstuvwxyz_", "ab", "abc\"{}:", "x",
                                    "0123456789", "{\"num_visits\":}0123456789"};
-  int compressed_seen = 0, skipped_paths = 0;
+  int compressed_seen = 0, shortcut_fired = 0, zlib_needed = 0;
   for (int i = 0; i < 20000; ++i) {
     const std::string& a = alphabets[next() % 6];
     size_t n = 1 + next() % 100;
@@ -181,12 +188,34 @@ TEST_CASE("skipping zlib for short texts never changes Django's compress decisio
     for (size_t k = 0; k < n; ++k) text += a[next() % a.size()];
     std::string deflated = platform::zlib_compress(text);
     bool django_compresses = deflated.size() < text.size() - 1 && text.size() > 1;
+    bool shortcut = signing::compression_cannot_help(text);
+    const uint64_t skipped_before = s.compressions_skipped();
     bool ours = s.sign_serialized(text, kNow)[0] == '.';
     CAPTURE(text);
     CHECK(ours == django_compresses);
+    // Sound: the shortcut only fires where zlib could not have helped.
+    if (shortcut) CHECK_FALSE(django_compresses);
+    // The signer takes the shortcut exactly when the predicate holds.
+    CHECK(s.compressions_skipped() - skipped_before == (shortcut ? 1u : 0u));
     compressed_seen += django_compresses;
-    skipped_paths += !django_compresses;
+    shortcut_fired += shortcut;
+    zlib_needed += !shortcut && !django_compresses;
   }
   CHECK(compressed_seen > 100);
-  CHECK(skipped_paths > 100);
+  CHECK(shortcut_fired > 1000);  // 3828 with this seed
+  CHECK(zlib_needed > 100);      // texts zlib had to be asked about, and refused
+  // The sessions that matter most: the home page's counter, and an empty one.
+  for (std::string json : {"{}", "{\"num_visits\":1}", "{\"num_visits\":12345}"}) {
+    CAPTURE(json);
+    CHECK(signing::compression_cannot_help(json));
+    const uint64_t skipped_before = s.compressions_skipped();
+    CHECK(s.sign_serialized(json, kNow)[0] != '.');
+    CHECK(s.compressions_skipped() == skipped_before + 1);
+  }
+  // Not taken when compression is not asked for, nor for texts with repeats.
+  const uint64_t skipped_before = s.compressions_skipped();
+  s.sign_serialized("{\"num_visits\":1}", kNow, /*compress=*/false);
+  CHECK(s.compressions_skipped() == skipped_before);
+  CHECK_FALSE(signing::compression_cannot_help("{\"a\":\"abcabc\"}"));
+  CHECK_FALSE(signing::compression_cannot_help(std::string(97, 'x')));
 }

@@ -46,7 +46,11 @@ for (const engine of ['signed_cookies', 'cache']) {
     });
 
     test('concurrent requests from one visitor: last writer wins, as in Django', async () => {
-      const { cookie } = await visitor(dev.base, Date.now() + DEADLINE_MS).catch(() => ({}));
+      // Setup: one visitor's 50 visits. A failure here (a 5xx, the time
+      // bound) fails the test; it must not race with no cookie at all.
+      const { last, cookie } = await visitor(dev.base, Date.now() + DEADLINE_MS);
+      assert.equal(last, VISITS, 'setup: the visitor counted every visit');
+      assert.match(cookie ?? '', /^sessionid=./, 'setup: the visitor has a session cookie');
       // The visitor has 50 visits; five requests race with the same session.
       const answers = await Promise.all(Array.from({ length: 5 }, () =>
         fetch(`${dev.base}/catalog/`, { headers: { cookie } }).then(async (r) => ({ status: r.status, visits: visitsOf(await r.text()), set: r.headers.get('set-cookie') }))));

@@ -1,15 +1,40 @@
 // The module's boundary is the proof that the core does no I/O behind the
 // shim's back: its imports must stay within this allowlist, and its exports
-// are exactly src/wasm/exports.txt (plus toolchain plumbing). The deployable
-// bundle must build with `wrangler deploy --dry-run`.
-import { test } from 'node:test';
+// are exactly src/wasm/exports.txt (plus toolchain plumbing). A deployable
+// module has none of the test build's hooks (the /__test__/session route, the
+// x-test-trap header), checked by behaviour through the public shim entry
+// createWorker(module).fetch(request, env). The deployable bundle must build
+// with `wrangler deploy --dry-run`, carry the release module, and bind what
+// wrangler.toml declares.
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { MODULES, ROOT, loadModule } from './helpers.js';
+import { createWorker } from '../../js-shim/worker.js';
+import { startBindings } from './bindings.js';
+import { BASE_ENV, MODULES, ROOT, TEST_MODULE, cookieValue, loadModule, recordingConsole, visit } from './helpers.js';
+
+// Real KV and D1 (Miniflare): the home page reads its counts from D1.
+let bindings;
+const env = { ...BASE_ENV };
+before(async () => {
+  bindings = await startBindings();
+  Object.assign(env, bindings.env);
+});
+after(() => bindings?.dispose());
+
+// What a module does with the test build's two hooks, through the shim.
+async function hooks(module) {
+  const worker = createWorker(module, { log: recordingConsole() });
+  const route = await visit(worker, env, { path: '/__test__/session?op=set:a=1' });
+  const first = await visit(worker, env);
+  const cookie = `sessionid=${cookieValue(first.setCookie)}`;
+  const trapped = await visit(worker, env, { cookie, headers: { 'x-test-trap': 'unreachable' } });
+  return { route, first, trapped };
+}
 
 const ALLOWED_IMPORTS = new Set([
   'll.random', 'll.deflate', 'll.inflate',
@@ -35,13 +60,29 @@ for (const [toolchain, path] of Object.entries(MODULES)) {
     assert.deepEqual(test_only, [], 'no test hooks in a deployable module');
   });
 
+  test(`${toolchain} module answers 404 to the test route and ignores the trap header`, async () => {
+    const { route, first, trapped } = await hooks(loadModule(path));
+    assert.equal(route.status, 404, '/__test__/session is not routed');
+    assert.equal(route.setCookie, null);
+    assert.equal(first.visits, 1);
+    assert.equal(trapped.status, 200, 'x-test-trap: unreachable does not trap');
+    assert.equal(trapped.visits, 2, 'the request is served as if the header were absent');
+  });
+
   test(`${toolchain} module is under 150 KB gzipped`, () => {
     const gz = gzipSync(readFileSync(path), { level: 9 }).length;
     assert.ok(gz < 150 * 1024, `${gz} bytes gzipped`);
   });
 }
 
-test('wrangler deploy --dry-run builds the bundle within Workers limits', () => {
+test('the test module does have both hooks (so the release checks above are not vacuous)', async () => {
+  const { route, trapped } = await hooks(loadModule(TEST_MODULE));
+  assert.equal(route.status, 200);
+  assert.deepEqual(JSON.parse(route.body).results, []);
+  assert.equal(trapped.status, 500);
+});
+
+test('wrangler deploy --dry-run builds the bundle within Workers limits', async () => {
   const out = mkdtempSync(join(tmpdir(), 'll-dist-'));
   try {
     const r = spawnSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out],
@@ -50,7 +91,22 @@ test('wrangler deploy --dry-run builds the bundle within Workers limits', () => 
     const m = (r.stdout + r.stderr).match(/Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/);
     assert.ok(m, 'wrangler reports the upload size');
     assert.ok(Number(m[1]) < 64 * 1024, `upload ${m[1]} KiB`);
-    assert.match(r.stdout + r.stderr, /env\.DB|DB/);
+    // The bindings wrangler.toml declares, and no secret among the variables
+    // (SECRET_KEY comes from `wrangler secret put`, never from the bundle).
+    const text = r.stdout + r.stderr;
+    assert.match(text, /env\.SESSIONS \([^)]*\)\s+KV Namespace/);
+    assert.match(text, /env\.DB \(locallibrary\)\s+D1 Database/);
+    assert.match(text, /env\.SESSION_ENGINE \("django\.contrib\.sessions\.backends\.sign/);
+    assert.doesNotMatch(text, /SECRET_KEY/);
+    // The bundle carries exactly one module, the release WASI build (the one
+    // the README says is deployed), which has no test hooks.
+    const wasm = readdirSync(out).filter((f) => f.endsWith('.wasm'));
+    assert.equal(wasm.length, 1, `bundled modules: ${wasm.join(', ')}`);
+    const bundled = readFileSync(join(out, wasm[0]));
+    assert.ok(bundled.equals(readFileSync(MODULES.wasi)), 'the bundled module is build/wasm-wasi/src/core.wasm');
+    const { route, trapped } = await hooks(new WebAssembly.Module(bundled));
+    assert.equal(route.status, 404);
+    assert.equal(trapped.status, 200);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
-// SessionMiddleware's behaviour matrix (docs/django-sessions.md §3.3), the
+// SessionMiddleware's behaviour matrix (Django's
+// django/contrib/sessions/middleware.py, SessionMiddleware.process_response), the
 // exact deletion header, the Vary rules and SECRET_KEY rotation, end to end
 // through real workerd: `wrangler dev` with tests/worker/wrangler.toml (the
 // test module with the /__test__/session views, signed-cookie engine,
@@ -92,9 +93,9 @@ before(async () => {
 });
 after(() => dev?.stop());
 
-// ------------------------------------------------------------ §3.3 matrix
+// ------------------------------------------------------------ process_response matrix
 
-describe('behaviour matrix (§3.3)', () => {
+describe('behaviour matrix (SessionMiddleware.process_response)', () => {
   test('first counter visit: a cookie for {"num_visits":1} with default attributes, and Vary: Cookie', async () => {
     const r = await get(dev, '/catalog/');
     assert.equal(r.status, 200);
