@@ -5,10 +5,11 @@
 #
 #   examples/django-origin/run.sh
 #
-# Environment (see README.md here): SECRET_KEY (default: the repository's
-# .dev.vars, i.e. the key `wrangler dev` uses, so both sides share sessions),
-# the Worker's SESSION_* settings, DEMO_PASSWORD (default: a random one,
-# printed), SQLITE_PATH, BIND, WEB_CONCURRENCY (gunicorn workers, default 1).
+# Environment (see README.md here): SECRET_KEY and the Worker's SESSION_*
+# settings (when SECRET_KEY is not set: all of them from the repository's
+# .dev.vars, as `wrangler dev` reads them, so both sides share sessions),
+# DEMO_PASSWORD (default: a random one, printed), SQLITE_PATH, BIND,
+# WEB_CONCURRENCY (gunicorn workers, default 1).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -23,17 +24,22 @@ if ! command -v gunicorn >/dev/null; then
   exit 1
 fi
 
-if [ -z "${SECRET_KEY:-}" ]; then
-  if [ -f "$repo/.dev.vars" ]; then
-    SECRET_KEY="$(sed -n 's/^SECRET_KEY *= *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$repo/.dev.vars" | head -1)"
-  fi
-  if [ -z "${SECRET_KEY:-}" ]; then
-    echo "run.sh: SECRET_KEY is not set and $repo/.dev.vars has none (scripts/dev.sh creates it)" >&2
-    exit 1
-  fi
-  echo "run.sh: SECRET_KEY from .dev.vars (the key wrangler dev uses)"
+# Without SECRET_KEY in the environment, take the Worker's development
+# settings from the repository's .dev.vars (what `wrangler dev` reads):
+# SECRET_KEY, SECRET_KEY_FALLBACKS and SESSION_*, so both sides share sessions.
+if [ -z "${SECRET_KEY:-}" ] && [ -f "$repo/.dev.vars" ]; then
+  while IFS= read -r line || [ -n "$line" ]; do
+    [[ "$line" =~ ^(SECRET_KEY|SECRET_KEY_FALLBACKS|SESSION_[A-Z_]+)[[:space:]]*=[[:space:]]*(.*)$ ]] || continue
+    name=${BASH_REMATCH[1]}; value=${BASH_REMATCH[2]}
+    if [[ "$value" =~ ^\"(.*)\"[[:space:]]*$ || "$value" =~ ^\'(.*)\'[[:space:]]*$ ]]; then value=${BASH_REMATCH[1]}; fi
+    export "$name=$value"
+  done < "$repo/.dev.vars"
+  [ -n "${SECRET_KEY:-}" ] && echo "run.sh: SECRET_KEY and session settings from .dev.vars (as wrangler dev)"
 fi
-export SECRET_KEY
+if [ -z "${SECRET_KEY:-}" ]; then
+  echo "run.sh: SECRET_KEY is not set and $repo/.dev.vars has none (scripts/dev-vars.sh creates it)" >&2
+  exit 1
+fi
 
 if [ -z "${DEMO_PASSWORD:-}" ]; then
   DEMO_PASSWORD="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(12))')"
