@@ -222,6 +222,7 @@ print(res.cookies.output(header='').strip())
 
   for (const [name, value] of [['SESSION_COOKIE_SECURE', 'maybe'], ['SESSION_COOKIE_AGE', 'ten'],
                                ['SESSION_COOKIE_SAMESITE', 'sometimes'], ['SECRET_KEY_FALLBACKS', '["ok", 3]'],
+                               ['SESSION_COOKIE_PATH', 'catalog'], ['SESSION_SERIALIZER', 'django.contrib.sessions.serializers.PickleSerializer'],
                                ['SECRET_KEY', '']]) {
     const bad = python('import os, django; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "locallibrary.settings"); django.setup()',
       { [name]: value });

@@ -166,6 +166,8 @@ else:
 _domain = env.get('SESSION_COOKIE_DOMAIN', '')
 SESSION_COOKIE_DOMAIN = None if _domain.lower() in ('', 'none') else _domain
 SESSION_COOKIE_PATH = env.get('SESSION_COOKIE_PATH') or '/'
+if not SESSION_COOKIE_PATH.startswith('/') or ';' in SESSION_COOKIE_PATH:
+    raise ImproperlyConfigured("SESSION_COOKIE_PATH: must start with '/' and contain no ';'")
 SESSION_COOKIE_SECURE = _bool('SESSION_COOKIE_SECURE', False)
 SESSION_COOKIE_HTTPONLY = _bool('SESSION_COOKIE_HTTPONLY', True)
 _samesite = env.get('SESSION_COOKIE_SAMESITE', 'Lax') or 'Lax'
@@ -175,3 +177,6 @@ SESSION_COOKIE_SAMESITE = False if _samesite.lower() == 'false' else _samesite.c
 SESSION_SAVE_EVERY_REQUEST = _bool('SESSION_SAVE_EVERY_REQUEST', False)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = _bool('SESSION_EXPIRE_AT_BROWSER_CLOSE', False)
 SESSION_SERIALIZER = env.get('SESSION_SERIALIZER') or 'django.contrib.sessions.serializers.JSONSerializer'
+if SESSION_SERIALIZER != 'django.contrib.sessions.serializers.JSONSerializer':
+    # The Worker reads JSON sessions only (pickle was removed in Django 5.0).
+    raise ImproperlyConfigured('SESSION_SERIALIZER: only django.contrib.sessions.serializers.JSONSerializer is supported')
