@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 which=${1:-all}
 build() {
   local preset=$1
+  echo "building $preset (cmake; the first build takes a few minutes)"
   if [ ! -f "build/$preset/CMakeCache.txt" ]; then cmake --preset "$preset" >/dev/null; fi
   cmake --build --preset "$preset" >/dev/null
 }

@@ -2,12 +2,15 @@
 # Every test: installs what is missing, builds the native core and both WASM
 # modules, then runs the doctest suite (ctest) and the Node suite (node --test:
 # both modules through the shim, the Django interoperability tests with real
-# Django, wrangler dev / workerd integration, the template corpus, the browser).
+# Django, the example Django origin under gunicorn, wrangler dev / workerd
+# integration, the template corpus, the browser).
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== dependencies (apt and npm packages that are missing)"
 scripts/install-deps.sh
+scripts/dev-vars.sh
 
 echo "== native build + doctest"
 [ -f build/native/CMakeCache.txt ] || cmake --preset native >/dev/null
@@ -40,8 +43,9 @@ done
 
 echo "== WASM builds (WASI, Emscripten, and the test-only trap build)"
 scripts/build-wasm.sh
+echo "-- building the test-only trap module (wasm-wasi-test)"
 [ -f build/wasm-wasi-test/CMakeCache.txt ] || cmake --preset wasm-wasi-test >/dev/null
 cmake --build --preset wasm-wasi-test >/dev/null
 
-echo "== Node suite"
+echo "== Node suite (node --test tests/node/: several minutes, one file at a time)"
 node --test --test-concurrency=1 tests/node/
