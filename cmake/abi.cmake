@@ -3,7 +3,7 @@
 # src/CMakeLists.txt at configure time; editing abi.js re-runs the configure.
 #   export const NAME = <int>;                    -> abi::NAME
 #   export const NAME = Object.freeze({ K: <int>, ... });  -> abi::NAME_K
-set(LL_ABI_JS ${CMAKE_SOURCE_DIR}/js-shim/abi.js)
+set(LL_ABI_JS ${PROJECT_SOURCE_DIR}/js-shim/abi.js)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${LL_ABI_JS})
 file(STRINGS ${LL_ABI_JS} abi_lines REGEX "^export const ")
 set(abi_body "")

@@ -309,6 +309,10 @@ class Reader {
     }
     return decoder.decode(b);
   }
+  // A header name or value: a symbol (1) or text (0).
+  text() {
+    return this.u8v() === 1 ? this.symbol() : this.str();
+  }
   symbol() {
     const id = this.u32();
     if (id === this.symbols.length) this.symbols.push(this.str());
@@ -374,7 +378,7 @@ function readManifest(r, symbols) {
 function readResponse(r) {
   const status = r.u32();
   const headers = [];
-  for (let n = r.u32(); n > 0; n--) headers.push([r.str(), r.str()]);
+  for (let n = r.u32(); n > 0; n--) headers.push([r.text(), r.text()]);
   const body = r.raw();
   const effects = readOps(r);
   const logs = [];

@@ -4,10 +4,12 @@ import { basename } from 'node:path';
 
 // The shim's functions by name, for the bundled index.js where the file of
 // origin is gone (workerd) and for js-shim/*.js (Node).
-const ENVELOPE = new Set(['u8', 'u32', 'f64', 'bytes', 'str', 'push', 'finish', 'raw', 'readOps', 'encodeInput', 'decodePlan',
-  'decodeResponse', 'output', 'call', 'Writer', 'Reader', 'plan', 'handle', 'guarded']);
-const WORKER = new Set(['fetch', 'runLoads', 'runEffects', 'withTimeout', 'requestInput', 'envJson', 'toResponse', 'ensure',
-  'sha256', 'hmac_key', 'hmac_sha256', 'deflate', 'inflate', 'bytes']);
+const ENVELOPE = new Set(['u8v', 'u32', 'f64', 'str', 'raw', 'rest', 'symbol', 'value', 'readOps', 'readResponse',
+  'readManifest', 'writeRequest', 'tryWriteRequest', 'loadedUnits', 'output', 'views', 'writeInput', 'Reader', 'request',
+  'guarded', 'check']);
+const WORKER = new Set(['fetch', 'runLoads', 'runLoadsUntimed', 'runEffects', 'withTimeout', 'statement', 'answerTo',
+  'envJson', 'envJsonOf', 'toResponse', 'ensure', 'prefetchFor', 'targetOf', 'pathOf', 'random', 'deflate', 'inflate',
+  'bytes']);
 
 export function category(cf) {
   const u = cf.url || '';

@@ -1,6 +1,7 @@
 // Native benchmarks of the core: the whole /catalog/ request path exactly as
-// the WASM exports run it (envelope decode -> plan -> envelope encode, then
-// envelope decode with the loaded D1 counts -> handle -> envelope encode),
+// the WASM export ll_request runs it for a signed-cookie visit (one call: the
+// request envelope with the prefetched D1 counts decoded -> plan (nothing
+// more to load) -> handle -> response envelope encoded),
 // i.e. parse the request, find and verify + decode the signed cookie, count
 // the visit, encode + sign the new cookie, render the page. Plus the pieces
 // of that path on their own, and the template engine's render time vs
@@ -44,7 +45,6 @@ constexpr const char* kSecret = "bench-secret-key-0123456789-abcdefghijklmnopqrs
 const std::vector<std::string> kFallbacks = {"bench-old-key-1-abcdefghijklmnopqrstuvwxyz",
                                              "bench-old-key-2-abcdefghijklmnopqrstuvwxyz",
                                              "bench-old-key-3-abcdefghijklmnopqrstuvwxyz"};
-constexpr const char* kCountRows = "[{\"n\":12}]";
 
 // The session JSON of exactly `bytes` bytes (>= 20), deterministic.
 pyjson::Json session_of(size_t bytes) {
@@ -80,28 +80,34 @@ void put_str(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-// js-shim/core.js encodeInput, byte for byte.
-std::string encode_input(const http::Request& r, const std::vector<http::Loaded>& loaded) {
+// js-shim/core.js writeRequest, byte for byte: the manifest's headers only,
+// the totals over all of them, and the four counts answered.
+std::string encode_request(const http::Request& r, const std::vector<std::string>& header_names,
+                           const std::vector<http::Op>& counts) {
   std::string out;
-  put_u32(out, 1);
-  put_str(out, r.method);
-  put_str(out, r.target);
-  put_u32(out, static_cast<uint32_t>(r.headers.size()));
-  for (const auto& [k, v] : r.headers) {
-    put_str(out, k);
-    put_str(out, v);
-  }
   char f[8];
   std::memcpy(f, &r.now, 8);
   out.append(f, 8);
-  put_str(out, r.entropy);
-  put_u32(out, static_cast<uint32_t>(loaded.size()));
-  for (const auto& l : loaded) {
-    out.push_back(static_cast<char>(l.kind));
-    put_str(out, l.binding);
-    put_str(out, l.key);
-    out.push_back(static_cast<char>(l.status));
-    put_str(out, l.value);
+  put_str(out, r.method);
+  put_str(out, r.target);
+  put_u32(out, static_cast<uint32_t>(r.total_header_count()));
+  put_u32(out, static_cast<uint32_t>(r.total_header_bytes()));
+  for (const auto& name : header_names) {
+    if (const std::string* v = r.header(name)) put_str(out, *v);
+    else put_u32(out, abi::ABSENT);
+  }
+  put_u32(out, static_cast<uint32_t>(counts.size()));
+  for (const auto& op : counts) {
+    put_u32(out, op.tag);
+    out.push_back(static_cast<char>(abi::LOAD_OK));
+    out.push_back(static_cast<char>(abi::OP_D1_QUERY));
+    put_u32(out, 1);
+    put_str(out, "n");
+    put_u32(out, 1);
+    out.push_back(static_cast<char>(abi::VALUE_NUMBER));
+    double n = 12;
+    std::memcpy(f, &n, 8);
+    out.append(f, 8);
   }
   return out;
 }
@@ -148,15 +154,16 @@ http::Request catalog_request(const std::string& cookie) {
       {"user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"},
   };
   r.now = bench_now();
-  r.entropy = std::string(48, '\x5a');
   return r;
 }
 
 struct Case {
   std::unique_ptr<app::App> app;
-  std::string plan_bytes;    // first round: nothing loaded
-  std::string handle_bytes;  // second round: the four counts loaded
+  http::Manifest manifest;
+  std::string request_bytes;  // what the shim writes: the request with the counts answered
   std::string cookie;
+  mutable envelope::Symbols symbols;
+  mutable std::string output;
 };
 
 Case make_case(size_t payload_bytes, int fallbacks, bool signed_with_oldest_fallback = false) {
@@ -165,18 +172,19 @@ Case make_case(size_t payload_bytes, int fallbacks, bool signed_with_oldest_fall
   const std::string& key = signed_with_oldest_fallback ? kFallbacks[fallbacks - 1] : std::string(kSecret);
   c.cookie = cookie_for(payload_bytes, key, static_cast<int64_t>(bench_now()) - 60);
   http::Request req = catalog_request(c.cookie);
-  c.plan_bytes = encode_input(req, {});
-  std::vector<http::Loaded> loaded;
-  for (const http::Op& op : c.app->plan(req, {}))
-    loaded.push_back({op.kind, op.binding, op.key, http::LoadStatus::ok, kCountRows});
-  c.handle_bytes = encode_input(req, loaded);
+  c.manifest = c.app->manifest();
+  c.request_bytes = encode_request(req, c.manifest.request_headers, c.manifest.prefetch.at(0).loads);
   return c;
 }
 
 // The request path must really be the happy path: 200, the visit counted
 // from the cookie (not a fresh session), a new cookie set.
 bool check_case(const Case& c, size_t payload_bytes, std::string* why) {
-  auto in = envelope::decode_input(c.handle_bytes);
+  auto in = envelope::decode_request(c.request_bytes, c.manifest.request_headers);
+  if (!in || !c.app->plan(in->request, in->loaded).empty()) {
+    *why = "the request needs more than the prefetched loads";
+    return false;
+  }
   http::Response r = c.app->handle(in->request, in->loaded);
   std::string set_cookie;
   for (auto& [k, v] : r.headers)
@@ -189,15 +197,17 @@ bool check_case(const Case& c, size_t payload_bytes, std::string* why) {
   return false;
 }
 
+// ll_request, as src/wasm/exports.cpp runs it.
+void serve_once(const Case& c) {
+  auto in = envelope::decode_request(c.request_bytes, c.manifest.request_headers);
+  std::vector<http::Op> loads = c.app->plan(in->request, in->loaded);
+  if (!loads.empty()) envelope::encode_loads(c.output, loads, c.symbols);
+  else envelope::encode_response(c.output, c.app->handle(in->request, in->loaded), c.symbols);
+  benchmark::DoNotOptimize(c.output);
+}
+
 void run_request_path(benchmark::State& state, const Case& c) {
-  for (auto _ : state) {
-    auto in1 = envelope::decode_input(c.plan_bytes);
-    std::string plan = envelope::encode_plan(c.app->plan(in1->request, in1->loaded));
-    benchmark::DoNotOptimize(plan);
-    auto in2 = envelope::decode_input(c.handle_bytes);
-    std::string out = envelope::encode_response(c.app->handle(in2->request, in2->loaded));
-    benchmark::DoNotOptimize(out);
-  }
+  for (auto _ : state) serve_once(c);
 }
 
 // Args: payload bytes, fallback keys.
@@ -238,32 +248,27 @@ BENCHMARK(BM_request_oldest_fallback)->ArgNames({"payload"})->Arg(20)->Unit(benc
 
 void BM_envelope_only(benchmark::State& state) {
   Case c = make_case(static_cast<size_t>(state.range(0)), 0);
-  auto in = envelope::decode_input(c.handle_bytes);
+  auto in = envelope::decode_request(c.request_bytes, c.manifest.request_headers);
   http::Response r = c.app->handle(in->request, in->loaded);
-  std::vector<http::Op> plan = c.app->plan(in->request, {});
   for (auto _ : state) {
-    auto a = envelope::decode_input(c.plan_bytes);
-    auto b = envelope::decode_input(c.handle_bytes);
+    auto a = envelope::decode_request(c.request_bytes, c.manifest.request_headers);
     benchmark::DoNotOptimize(a);
-    benchmark::DoNotOptimize(b);
-    std::string p = envelope::encode_plan(plan);
-    std::string o = envelope::encode_response(r);
-    benchmark::DoNotOptimize(p);
-    benchmark::DoNotOptimize(o);
+    envelope::encode_response(c.output, r, c.symbols);
+    benchmark::DoNotOptimize(c.output);
   }
 }
 BENCHMARK(BM_envelope_only)->ArgNames({"payload"})->Arg(20)->Arg(3584)->Unit(benchmark::kMicrosecond);
 
 void BM_plan_only(benchmark::State& state) {
   Case c = make_case(static_cast<size_t>(state.range(0)), 0);
-  auto in = envelope::decode_input(c.plan_bytes);
+  auto in = envelope::decode_request(c.request_bytes, c.manifest.request_headers);
   for (auto _ : state) benchmark::DoNotOptimize(c.app->plan(in->request, in->loaded));
 }
 BENCHMARK(BM_plan_only)->ArgNames({"payload"})->Arg(20)->Unit(benchmark::kMicrosecond);
 
 void BM_handle_only(benchmark::State& state) {
   Case c = make_case(static_cast<size_t>(state.range(0)), 0);
-  auto in = envelope::decode_input(c.handle_bytes);
+  auto in = envelope::decode_request(c.request_bytes, c.manifest.request_headers);
   for (auto _ : state) benchmark::DoNotOptimize(c.app->handle(in->request, in->loaded));
 }
 BENCHMARK(BM_handle_only)->ArgNames({"payload"})->Arg(20)->Arg(3584)->Unit(benchmark::kMicrosecond);
@@ -426,10 +431,8 @@ extern "C" __attribute__((noinline)) size_t ll_bench_profile_loop(const void* op
   const Case& c = *static_cast<const Case*>(opaque);
   size_t sink = 0;
   for (long i = 0; i < n; ++i) {
-    auto in1 = envelope::decode_input(c.plan_bytes);
-    sink += envelope::encode_plan(c.app->plan(in1->request, in1->loaded)).size();
-    auto in2 = envelope::decode_input(c.handle_bytes);
-    sink += envelope::encode_response(c.app->handle(in2->request, in2->loaded)).size();
+    serve_once(c);
+    sink += c.output.size();
   }
   return sink;
 }

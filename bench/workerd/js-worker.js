@@ -10,17 +10,11 @@
 // and its JSON is Python's only for ASCII-escaped strings and integers.
 import { Buffer } from 'node:buffer';
 import { deflateSync, inflateSync } from 'node:zlib';
+import { COOKIE, COUNT_SQL, SECURITY, page } from './lib/page.js';
 
 const SALT = 'django.contrib.sessions.backends.signed_cookies';
-const COOKIE = 'sessionid';
 const MAX_PAYLOAD = 64 * 1024;
 const enc = new TextEncoder();
-const COUNT_SQL = [
-  'SELECT COUNT(*) AS n FROM catalog_book',
-  'SELECT COUNT(*) AS n FROM catalog_bookinstance',
-  "SELECT COUNT(*) AS n FROM catalog_bookinstance WHERE status = 'a'",
-  'SELECT COUNT(*) AS n FROM catalog_author',
-];
 
 let config = null; // per isolate: derived keys
 async function configure(env) {
@@ -97,71 +91,6 @@ async function signSession(obj, key, now) {
   const mac = await crypto.subtle.sign('HMAC', key, enc.encode(value));
   return value + ':' + Buffer.from(mac).toString('base64url');
 }
-
-const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c]);
-
-const page = ({ books, copies, available, authors, visits, notSaved }) => `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <title>Local Library</title>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/css/bootstrap.min.css" integrity="sha384-QWTKZyjpPEjISv5WaRU9OFeRpok6YctnYmDr5pNlyT2bRjXh0JMhjY6hW+ALEwIH" crossorigin="anonymous">
-  <!-- Add additional CSS in static file -->
-  
-  <link rel="stylesheet" href="/static/css/styles.css">
-</head>
-<body>
-  <div class="container-fluid">
-    <div class="row">
-      <div class="col-sm-2">
-      
-        <ul class="sidebar-nav">
-          <li><a href="/catalog/">Home</a></li>
-          <li><a href="/catalog/bookinstances/">All book copies</a></li>
-          <li><a href="/catalog/books/">All books</a></li>
-          <li><a href="/catalog/authors/">All authors</a></li>
-          <li><a href="/catalog/genres/">All genres</a></li>
-          <li><a href="/catalog/languages/">All languages</a></li>
-          <li><a href="/accounts/login/?next=/catalog/">Login</a></li>
-        </ul>
-      
-      </div>
-      <div class="col-sm-10 ">
-      
-  <h1>Local Library Home</h1>
-  <p>Welcome to LocalLibrary, a website developed by <em>Mozilla Developer Network</em>!</p>
-  <h2>UML Models</h2>
-  <img src="/static/images/local_library_model_uml.png" alt="UML diagram" style="width:75%">
-  <h2>Dynamic content</h2>
-  <p>The library has the following record counts:</p>
-  <ul>
-    <li><strong>Books:</strong> ${books}</li>
-    <li><strong>Copies:</strong> ${copies}</li>
-    <li><strong>Copies available:</strong> ${available}</li>
-    <li><strong>Authors:</strong> ${authors}</li>
-  </ul>
-  <p>You have visited this page ${escapeHtml(visits)} time${visits === 1 ? '' : 's'}.</p>
-  ${notSaved ? `
-  <p class="warning">Your session is too large to be saved; this visit was not counted.</p>
-  ` : ''}
-
-      
-        
-      
-      </div>
-    </div>
-  </div>
-</body>
-</html>
-`;
-
-const SECURITY = [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['Referrer-Policy', 'same-origin'],
-  ['Cross-Origin-Opener-Policy', 'same-origin'],
-  ['X-Frame-Options', 'DENY'],
-];
 
 export default {
   async fetch(request, env) {

@@ -1,9 +1,13 @@
 // Throughput over loopback with wrk: our Worker (the `wrangler deploy
 // --dry-run` bundle) on bare `workerd serve`, a static-response Worker (the
-// floor), the same job in plain JavaScript (js-worker.js), and Django 3.2 +
-// gunicorn (2 sync workers). Every request carries the same valid session
-// cookie (20-byte payload); the counter re-issues a cookie each time, wrk
-// keeps sending the first one. Targets alternate within each round; the
+// floor), the limit (limit-worker.js: the same I/O and bytes, zero compute),
+// the same job in plain JavaScript (js-worker.js), with Hono's signed cookies
+// (hono-worker.js) and with React Router's createCookieSessionStorage
+// (react-router-worker.js), and Django 3.2 + gunicorn (2 sync workers). Every request carries the same valid session
+// cookie: ours and the plain-JS Worker a Django-signed one (20-byte payload),
+// Hono and React Router the one they set on a first visit (their own
+// formats); the counter re-issues a cookie each time, wrk keeps sending the
+// first one. A target that answers anything but 2xx fails the run. Targets alternate within each round; the
 // result per target is the median over rounds.
 //
 //   node bench/workerd/run.mjs --dist <wrangler outdir> --out result.json [--smoke]
@@ -108,8 +112,18 @@ const BINDINGS = [
   `(name = "DB", wrapped = (moduleName = "bench:fake-d1"))`,
 ];
 
+// The JavaScript Workers are bundled as a user's build would (esbuild, which
+// wrangler uses), each into one module.
+const JS_WORKERS = { js: 'js-worker.js', hono: 'hono-worker.js', react_router: 'react-router-worker.js', limit: 'limit-worker.js' };
+function bundle(name, defines = {}) {
+  execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [join(HERE, JS_WORKERS[name]), '--bundle', '--format=esm',
+    '--platform=neutral', '--conditions=workerd,worker,browser', '--main-fields=module,main', '--external:node:*',
+    '--minify-syntax', `--outfile=${join(WORK, `${name}.js`)}`, '--log-level=warning',
+    ...Object.entries(defines).map(([k, v]) => `--define:${k}=${JSON.stringify(v)}`)]);
+}
+
 function prepareConfigs(page) {
-  for (const f of ['fake-d1.js', 'js-worker.js', 'static-worker.js']) copyFileSync(join(HERE, f), join(WORK, f));
+  for (const f of ['fake-d1.js', 'static-worker.js']) copyFileSync(join(HERE, f), join(WORK, f));
   writeFileSync(join(WORK, 'page.js'), `export const PAGE = ${JSON.stringify(page)};\n`);
   const distFiles = readdirSync(DIST);
   const wasm = distFiles.find((f) => f.endsWith('.wasm'));
@@ -123,7 +137,9 @@ function prepareConfigs(page) {
     copyFileSync(WASI, join(WORK, 'wasi-core.wasm'));
     configs.ours_wasi = workerConfig('ours_wasi', 0, [ours[0], { name: wasm, kind: 'wasm', file: 'wasi-core.wasm' }], BINDINGS);
   }
-  configs.js = workerConfig('js', 0, [{ name: 'js-worker.js', kind: 'esModule', file: 'js-worker.js' }], BINDINGS);
+  for (const name of Object.keys(JS_WORKERS)) {
+    configs[name] = workerConfig(name, 0, [{ name: `${name}.js`, kind: 'esModule', file: `${name}.js` }], BINDINGS);
+  }
   configs.static = workerConfig('static', 0, [
     { name: 'static-worker.js', kind: 'esModule', file: 'static-worker.js' },
     { name: 'page.js', kind: 'esModule', file: 'page.js' },
@@ -133,8 +149,16 @@ function prepareConfigs(page) {
 
 // --------------------------------------------------------------------- wrk
 
+// CPU time (user + system) a process has used, in seconds: requests per CPU
+// second is steadier than requests per second on a shared machine.
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
 function wrk(url, cookie, seconds) {
-  const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `Cookie: sessionid=${cookie}`, url],
+  const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `Cookie: ${cookie}`, url],
     { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   const rps = Number((out.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]);
   const non2xx = Number((out.match(/Non-2xx or 3xx responses:\s+(\d+)/) || [0, 0])[1]);
@@ -181,32 +205,47 @@ async function profileWorkerd(name, configFile, url, inspectorPort) {
 // -------------------------------------------------------------------- main
 
 async function get(url, cookie) {
-  const res = await fetch(url, { headers: { cookie: `sessionid=${cookie}` }, redirect: 'manual' });
+  const res = await fetch(url, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
   return { status: res.status, body: await res.text(), setCookie: res.headers.get('set-cookie'), headers: [...res.headers] };
 }
 
-const cookie = djangoSign(sessionOf(20));
+const djangoCookie = `sessionid=${djangoSign(sessionOf(20))}`;
+// The Cookie header each target gets: Hono's and React Router's own format,
+// from a first visit; everyone else Django's.
+const cookies = {};
+const cookie = djangoCookie; // for the profiles (ours)
 const visitsOf = (body) => Number((body.match(/You have visited this page (\d+) times?\./) || [])[1]);
-const result = { smoke: SMOKE, duration_s: DURATION, rounds: ROUNDS, connections: CONNECTIONS, wrk_threads: 1, cookie_bytes: cookie.length, targets: {} };
+const result = { smoke: SMOKE, duration_s: DURATION, rounds: ROUNDS, connections: CONNECTIONS, wrk_threads: 1, cookie_bytes: djangoCookie.length - 'sessionid='.length, targets: {} };
 
 try {
   // Our Worker first: its page becomes the static Worker's body.
   const urls = {};
   let port = BASE_PORT;
   const configs = prepareConfigs('');
-  const order = ['ours', ...(WASI ? ['ours_wasi'] : []), 'js', 'static'];
+  const order = ['ours', ...(WASI ? ['ours_wasi'] : []), 'js', 'hono', 'react_router', 'limit', 'static'];
   let oursPage = null;
+  let oursSetCookie = null;
   for (const name of order) {
     if (name === 'static') {
       writeFileSync(join(WORK, 'page.js'), `export const PAGE = ${JSON.stringify(oursPage)};\n`);
     }
+    if (JS_WORKERS[name]) bundle(name, name === 'limit' ? { LIMIT_PAGE: oursPage, LIMIT_SET_COOKIE: oursSetCookie } : {});
     const p = port++;
     const file = join(WORK, `${name}.capnp`);
     writeFileSync(file, configs[name].replace('127.0.0.1:0', `127.0.0.1:${p}`));
     const child = start(name, WORKERD, ['serve', file], { cwd: WORK });
     urls[name] = `http://127.0.0.1:${p}/catalog/`;
     await waitUp(urls[name], child, `workerd (${name})`);
-    if (name === 'ours') oursPage = (await get(urls.ours, cookie)).body;
+    if (name === 'ours') {
+      const first = await get(urls.ours, djangoCookie);
+      oursPage = first.body;
+      oursSetCookie = first.setCookie;
+    }
+    cookies[name] = djangoCookie;
+    if (name === 'hono' || name === 'react_router') {
+      const first = await get(urls[name], null);
+      cookies[name] = (first.setCookie || '').split(';')[0];
+    }
   }
   // Django + gunicorn, 2 sync workers, Debian's python3.
   {
@@ -216,12 +255,14 @@ try {
     urls.django = `http://127.0.0.1:${p}/catalog/`;
     await waitUp(urls.django, child, 'gunicorn (django)');
     order.push('django');
+    cookies.django = djangoCookie;
   }
 
   // Each target must do the real job: 200, the visit counted from the cookie,
   // a new cookie (not the static floor), the same page as ours.
   for (const name of order) {
-    const r = await get(urls[name], cookie);
+    const r = await get(urls[name], cookies[name]);
+    const own = name === 'hono' || name === 'react_router';
     const check = {
       status: r.status,
       visits: visitsOf(r.body),
@@ -229,34 +270,65 @@ try {
       body_bytes: Buffer.byteLength(r.body),
       same_page_as_ours: r.body === oursPage,
     };
-    if (r.status !== 200 || (name !== 'static' && (check.visits !== expectedVisits(20) || !check.sets_cookie))) {
+    const visits = own ? 2 : expectedVisits(20);
+    if (r.status !== 200 || !check.same_page_as_ours && !own || (name !== 'static' && (check.visits !== visits || !check.sets_cookie))) {
       throw new Error(`${name} does not do the job: ${JSON.stringify(check)} ${r.body.slice(0, 300)}`);
     }
     result.targets[name] = { url: urls[name], check, runs: [] };
   }
   // Warm-up, then rounds with the target order rotated each round.
-  for (const name of order) wrk(urls[name], cookie, SMOKE ? 1 : 2);
+  for (const name of order) wrk(urls[name], cookies[name], SMOKE ? 1 : 2);
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < order.length; k++) {
       const name = order[(k + round) % order.length];
       const load = loadavg()[0];
-      const r = wrk(urls[name], cookie, DURATION);
-      result.targets[name].runs.push({ round, loadavg_1m: +load.toFixed(2), ...r });
-      console.log(`round ${round} ${name.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  non-2xx ${r.non2xx}  (load ${load.toFixed(2)})`);
+      const cpu0 = cpuSeconds(byName[name].pid);
+      const r = wrk(urls[name], cookies[name], DURATION);
+      const cpu_us_per_request = ((cpuSeconds(byName[name].pid) - cpu0) / r.total) * 1e6;
+      result.targets[name].runs.push({ round, loadavg_1m: +load.toFixed(2), ...r, cpu_us_per_request });
+      console.log(`round ${round} ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} req/s  ${cpu_us_per_request.toFixed(0).padStart(5)} µs CPU/req  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  non-2xx ${r.non2xx}  (load ${load.toFixed(2)})`);
     }
   }
   for (const t of Object.values(result.targets)) {
     t.median_rps = median(t.runs.map((r) => r.rps));
+    t.median_cpu_us_per_request = median(t.runs.map((r) => r.cpu_us_per_request));
     t.median_p50_ms = median(t.runs.map((r) => r.p50_ms));
     t.median_p99_ms = median(t.runs.map((r) => r.p99_ms));
     t.non2xx = t.runs.reduce((a, r) => a + r.non2xx, 0);
   }
   const T = result.targets;
+  const failing = order.filter((name) => T[name].non2xx > 0 || T[name].runs.some((r) => r.socket_errors && /timeout [1-9]/.test(r.socket_errors)));
+  if (failing.length) {
+    throw new Error(`targets answered errors under load: ${failing.map((n) => `${n} (${T[n].non2xx} non-2xx)`).join(', ')}`);
+  }
+  // Ratios within a round (same machine state), then the median over rounds.
+  const perRound = (a, b) => median(T[a].runs.map((r, i) => r.rps / T[b].runs[i].rps));
+  // The same comparisons by CPU time per request (lower is better, so the
+  // ratio is theirs over ours: > 1 means we use less CPU).
+  const cpuRatio = (a, b) => median(T[a].runs.map((r, i) => T[b].runs[i].cpu_us_per_request / r.cpu_us_per_request));
+  result.cpu_ratios = {
+    ours_over_floor: cpuRatio('ours', 'static'),
+    limit_over_floor: cpuRatio('limit', 'static'),
+    js_over_floor: cpuRatio('js', 'static'),
+    hono_over_floor: cpuRatio('hono', 'static'),
+    react_router_over_floor: cpuRatio('react_router', 'static'),
+    django_over_floor: cpuRatio('django', 'static'),
+    ours_over_js: cpuRatio('ours', 'js'),
+    ours_over_hono: cpuRatio('ours', 'hono'),
+    ours_over_react_router: cpuRatio('ours', 'react_router'),
+  };
   result.ratios = {
-    ours_over_floor: T.ours.median_rps / T.static.median_rps,
-    ours_over_js: T.ours.median_rps / T.js.median_rps,
-    ours_over_django: T.ours.median_rps / T.django.median_rps,
-    ...(T.ours_wasi ? { ours_wasi_over_floor: T.ours_wasi.median_rps / T.static.median_rps, ours_wasi_over_js: T.ours_wasi.median_rps / T.js.median_rps } : {}),
+    ours_over_floor: perRound('ours', 'static'),
+    limit_over_floor: perRound('limit', 'static'),
+    js_over_floor: perRound('js', 'static'),
+    hono_over_floor: perRound('hono', 'static'),
+    react_router_over_floor: perRound('react_router', 'static'),
+    django_over_floor: perRound('django', 'static'),
+    ours_over_js: perRound('ours', 'js'),
+    ours_over_hono: perRound('ours', 'hono'),
+    ours_over_react_router: perRound('ours', 'react_router'),
+    ours_over_django: perRound('ours', 'django'),
+    ...(T.ours_wasi ? { ours_wasi_over_floor: perRound('ours_wasi', 'static'), ours_wasi_over_js: perRound('ours_wasi', 'js') } : {}),
   };
   if (PROFILE && typeof WebSocket === 'function') {
     result.profiles = [];
@@ -272,6 +344,7 @@ try {
   result.workerd_version = execFileSync(WORKERD, ['--version'], { encoding: 'utf8' }).trim();
   result.wrk_version = (execFileSync('sh', ['-c', 'wrk -v 2>&1 || true'], { encoding: 'utf8' }).split('\n')[0] || '').trim();
   console.log(JSON.stringify(result.ratios));
+  console.log(JSON.stringify(result.cpu_ratios));
 } finally {
   stopAll();
 }

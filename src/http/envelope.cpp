@@ -4,6 +4,10 @@
 
 namespace envelope {
 
+bool Symbols::admits(std::string_view s) const {
+  return ids_.size() < kMaxSymbols || ids_.count(std::string(s)) != 0;
+}
+
 uint32_t Symbols::id(std::string_view s, bool& first) {
   auto [it, inserted] = ids_.try_emplace(std::string(s), static_cast<uint32_t>(ids_.size()));
   first = inserted;
@@ -87,6 +91,20 @@ void put_symbol(std::string& out, std::string_view s, Symbols& symbols) {
   put_u32(out, symbols.id(s, first));
   if (first) put_str(out, s);
 }
+// Header names and the values of headers that carry constants go as
+// symbols (after the first response, a number instead of a string to
+// decode); values built from request or session data go as text.
+void put_header_text(std::string& out, std::string_view s, bool constant, Symbols& symbols) {
+  if (constant && symbols.admits(s)) {
+    out += '\1';
+    put_symbol(out, s, symbols);
+  } else {
+    out += '\0';
+    put_str(out, s);
+  }
+}
+bool carries_constant(std::string_view name) { return name != "Set-Cookie" && name != "Location"; }
+
 void put_value(std::string& out, const http::SqlValue& v) {
   out += static_cast<char>(v.type);
   if (v.type == http::SqlValue::Type::number) put_f64(out, v.number);
@@ -207,8 +225,8 @@ void encode_response(std::string& out, const http::Response& r, Symbols& symbols
   put_u32(out, static_cast<uint32_t>(r.status));
   put_u32(out, static_cast<uint32_t>(r.headers.size()));
   for (const auto& [k, v] : r.headers) {
-    put_str(out, k);
-    put_str(out, v);
+    put_header_text(out, k, true, symbols);
+    put_header_text(out, v, carries_constant(k), symbols);
   }
   put_str(out, r.body);
   put_ops(out, r.effects, symbols);

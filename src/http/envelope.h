@@ -22,6 +22,10 @@ class Symbols {
  public:
   // The string's number, and whether this is its first appearance.
   uint32_t id(std::string_view s, bool& first);
+  // Whether `s` can be sent as a symbol: known already, or room for it. The
+  // table is bounded, so no input can grow it without limit.
+  bool admits(std::string_view s) const;
+  static constexpr size_t kMaxSymbols = 4096;
 
  private:
   std::unordered_map<std::string, uint32_t> ids_;
