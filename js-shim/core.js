@@ -115,12 +115,15 @@ export class Core {
   // One step of a request: {loads} still needed, or {response}. The
   // response's body is a view of WASM memory, valid until the next call.
   request(input, loaded) {
-    return this.guarded(() => {
+    try {
       const length = writeRequest(this, input, loaded);
       const out = this.output(this.exports.ll_request(length));
-      if (out.kind === RESULT.LOADS) return { loads: readOps(out.reader) };
-      return { response: readResponse(out.reader) };
-    });
+      if (out.kind === RESULT.LOADS) return { loads: readOps(out.reader), response: null };
+      return { loads: null, response: readResponse(out.reader) };
+    } catch (err) {
+      this.instance = null;
+      throw new CoreTrap(err);
+    }
   }
 
   effectFailure(kind) {
@@ -145,100 +148,106 @@ export class CoreTrap extends Error {
 }
 
 // input: {method, target, headers (a Headers), now (seconds)}; loaded: the
-// answers so far, [{tag, status, kind, value | rows}]. Each string is encoded
+// answers so far, [{tag, status, kind, value, rows}]. Each string is encoded
 // straight into the module's input buffer, sized for one byte per UTF-16
 // unit (what ASCII needs) and, if some text needs more, sized for the worst
-// case (3 bytes per unit) and written again.
+// case (3 bytes per unit) and written again. Only the headers the manifest
+// names are read.
 function writeRequest(core, input, loaded) {
   const names = core.manifest.requestHeaders;
-  const values = names.map((name) => input.headers.get(name));
-  let count = 0;
-  let total = 0;
-  for (const [name, value] of input.headers) {
-    count++;
-    total += name.length + value.length + 4;
-  }
+  const values = new Array(names.length);
   let units = input.method.length + input.target.length;
-  let fixed = 8 + 8 + 8 + 4;
-  for (const v of values) {
+  let fixed = 8 + 8 + 4;
+  for (let i = 0; i < names.length; i++) {
+    const v = input.headers.get(names[i]);
+    values[i] = v;
     fixed += 4;
     if (v !== null) units += v.length;
   }
-  for (const l of loaded) {
+  for (let i = 0; i < loaded.length; i++) {
     fixed += 6 + 8;
-    units += loadedUnits(l);
+    units += loadedUnits(loaded[i]);
   }
-  for (const perUnit of [1, 3]) {
-    const written = tryWriteRequest(core, input, loaded, values, count, total, fixed + perUnit * units);
-    if (written >= 0) return written;
-  }
-  throw new Error('request input did not fit its worst-case size');
+  let written = writer.write(core, input, values, loaded, fixed + units);
+  if (written < 0) written = writer.write(core, input, values, loaded, fixed + 3 * units);
+  if (written < 0) throw new Error('request input did not fit its worst-case size');
+  return written;
 }
 
-// Returns the bytes written, or -1 if `bound` was too small.
-function tryWriteRequest(core, input, loaded, values, count, total, bound) {
-  const out = core.writeInput(bound);
-  const dv = core.dv;
-  const base = out.byteOffset;
-  let pos = 0;
-  let overflow = false;
-  const u32 = (v) => { dv.setUint32(base + pos, v, true); pos += 4; };
-  const str = (text) => {
-    const { read, written } = encoder.encodeInto(text, out.subarray(pos + 4));
-    if (read !== text.length) overflow = true;
-    dv.setUint32(base + pos, written, true);
-    pos += 4 + written;
-  };
-  dv.setFloat64(base, input.now, true);
-  pos = 8;
-  str(input.method);
-  str(input.target);
-  u32(count);
-  u32(total);
-  for (const v of values) {
-    if (v === null) u32(ABSENT);
-    else str(v);
+// One writer per isolate: no closures or allocations per request.
+class Writer {
+  // Returns the bytes written, or -1 if `bound` was too small.
+  write(core, input, values, loaded, bound) {
+    this.out = core.writeInput(bound);
+    this.dv = core.dv;
+    this.base = this.out.byteOffset;
+    this.overflow = false;
+    this.dv.setFloat64(this.base, input.now, true);
+    this.pos = 8;
+    this.str(input.method);
+    this.str(input.target);
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] === null) this.u32(ABSENT);
+      else this.str(values[i]);
+    }
+    this.u32(loaded.length);
+    for (let i = 0; i < loaded.length && !this.overflow; i++) this.loaded(loaded[i]);
+    this.out = null;
+    return this.overflow ? -1 : this.pos;
   }
-  u32(loaded.length);
-  for (const l of loaded) {
-    u32(l.tag);
-    out[pos++] = l.status;
-    out[pos++] = l.kind;
-    if (l.status === LOAD.PENDING) continue;
+  u32(v) {
+    this.dv.setUint32(this.base + this.pos, v, true);
+    this.pos += 4;
+  }
+  str(text) {
+    const { read, written } = encoder.encodeInto(text, this.out.subarray(this.pos + 4));
+    if (read !== text.length) this.overflow = true;
+    this.dv.setUint32(this.base + this.pos, written, true);
+    this.pos += 4 + written;
+  }
+  loaded(l) {
+    const out = this.out;
+    this.u32(l.tag);
+    out[this.pos++] = l.status;
+    out[this.pos++] = l.kind;
+    if (l.status === LOAD.PENDING) return;
     if (l.kind === OP.KV_GET) {
-      str(l.value ?? '');
-      continue;
+      this.str(l.value ?? '');
+      return;
     }
     const rows = l.rows ?? [];
     const columns = rows.length ? Object.keys(rows[0]) : [];
-    u32(columns.length);
-    for (const c of columns) str(c);
-    u32(rows.length);
+    this.u32(columns.length);
+    for (const c of columns) this.str(c);
+    this.u32(rows.length);
     for (const row of rows) {
       for (const c of columns) {
-        const v = row[c];
-        if (v === null || v === undefined) out[pos++] = VALUE.NULL;
-        else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
-          out[pos++] = VALUE.NUMBER;
-          dv.setFloat64(base + pos, Number(v), true);
-          pos += 8;
-        } else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
-          const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-          out[pos++] = VALUE.BLOB;
-          dv.setUint32(base + pos, bytes.length, true);
-          out.set(bytes, pos + 4);
-          pos += 4 + bytes.length;
-        } else {
-          out[pos++] = VALUE.TEXT;
-          str(String(v));
-        }
+        this.cell(row[c]);
+        if (this.overflow) return;
       }
-      if (overflow) return -1;
     }
-    if (overflow) return -1;
   }
-  return overflow ? -1 : pos;
+  cell(v) {
+    const out = this.out;
+    if (v === null || v === undefined) {
+      out[this.pos++] = VALUE.NULL;
+    } else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+      out[this.pos++] = VALUE.NUMBER;
+      this.dv.setFloat64(this.base + this.pos, Number(v), true);
+      this.pos += 8;
+    } else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
+      const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      out[this.pos++] = VALUE.BLOB;
+      this.u32(bytes.length);
+      out.set(bytes, this.pos);
+      this.pos += bytes.length;
+    } else {
+      out[this.pos++] = VALUE.TEXT;
+      this.str(String(v));
+    }
+  }
 }
+const writer = new Writer();
 
 // UTF-16 units (or blob bytes) a loaded answer carries, plus its fixed parts.
 function loadedUnits(l) {

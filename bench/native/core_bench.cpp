@@ -81,7 +81,7 @@ void put_str(std::string& out, std::string_view s) {
 }
 
 // js-shim/core.js writeRequest, byte for byte: the manifest's headers only,
-// the totals over all of them, and the four counts answered.
+// and the four counts answered.
 std::string encode_request(const http::Request& r, const std::vector<std::string>& header_names,
                            const std::vector<http::Op>& counts) {
   std::string out;
@@ -90,8 +90,6 @@ std::string encode_request(const http::Request& r, const std::vector<std::string
   out.append(f, 8);
   put_str(out, r.method);
   put_str(out, r.target);
-  put_u32(out, static_cast<uint32_t>(r.total_header_count()));
-  put_u32(out, static_cast<uint32_t>(r.total_header_bytes()));
   for (const auto& name : header_names) {
     if (const std::string* v = r.header(name)) put_str(out, *v);
     else put_u32(out, abi::ABSENT);

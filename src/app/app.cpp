@@ -163,8 +163,7 @@ http::Manifest App::manifest() const {
 
 std::optional<int> App::over_limits(const http::Request& req) const {
   if (req.target.size() > limits_.max_target_bytes) return 414;
-  if (req.total_header_count() > limits_.max_header_count || req.total_header_bytes() > limits_.max_header_bytes)
-    return 431;
+  if (req.header_bytes() > limits_.max_header_bytes) return 431;
   return std::nullopt;
 }
 

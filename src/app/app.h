@@ -19,7 +19,8 @@ namespace app {
 
 struct Limits {
   size_t max_target_bytes = 8192;
-  size_t max_header_count = 100;
+  // Of the headers the core reads; the runtime limits the rest (Cloudflare:
+  // 128 KB of request headers).
   size_t max_header_bytes = 32 * 1024;
 };
 

@@ -155,12 +155,8 @@ constexpr uint32_t kMaxLoaded = 64, kMaxColumns = 256;
 std::optional<Input> decode_request(std::string_view bytes, const std::vector<std::string>& header_names) {
   Reader r(bytes);
   Input in;
-  uint32_t count, total_bytes, n;
-  if (!r.f64(in.request.now) || !r.str(in.request.method) || !r.str(in.request.target) || !r.u32(count) ||
-      !r.u32(total_bytes))
-    return std::nullopt;
-  in.request.header_count = count;
-  in.request.header_bytes = total_bytes;
+  uint32_t n;
+  if (!r.f64(in.request.now) || !r.str(in.request.method) || !r.str(in.request.target)) return std::nullopt;
   for (const std::string& name : header_names) {
     std::optional<std::string> value;
     if (!r.optional_str(value)) return std::nullopt;

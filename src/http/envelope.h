@@ -37,7 +37,7 @@ struct Input {
 };
 
 // A request as the shim sends it: the values of `header_names` (the
-// manifest's request headers, in order) and the totals over all headers.
+// manifest's request headers, in order), then the answers so far.
 std::optional<Input> decode_request(std::string_view bytes, const std::vector<std::string>& header_names);
 
 // Every output starts with its abi::RESULT_* kind and its total length.

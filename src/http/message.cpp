@@ -38,10 +38,7 @@ void Response::add_header(std::string name, std::string value) {
   headers.emplace_back(std::move(name), std::move(value));
 }
 
-size_t Request::total_header_count() const { return header_count ? header_count : headers.size(); }
-
-size_t Request::total_header_bytes() const {
-  if (header_bytes) return header_bytes;
+size_t Request::header_bytes() const {
   size_t total = 0;
   for (const auto& [k, v] : headers) total += k.size() + v.size() + 4;
   return total;

@@ -16,11 +16,9 @@ namespace http {
 struct Request {
   std::string method;
   std::string target;  // path and query as sent, e.g. "/catalog/?x=1"
-  // The headers the core reads (app::App::request_headers(); names
-  // lower-case). In WASM the shim sends only those, with the totals below.
+  // The headers the core reads (app::App::manifest(); names lower-case): in
+  // WASM the shim sends only those.
   std::vector<std::pair<std::string, std::string>> headers;
-  size_t header_count = 0;  // every header the request carried; 0: count `headers`
-  size_t header_bytes = 0;  // their names and values, +4 each; 0: sum `headers`
   double now = 0;           // Unix seconds
   // CSPRNG bytes for the keys this request mints. Empty (always, in
   // production): drawn from platform::random_bytes when a key is minted.
@@ -29,8 +27,7 @@ struct Request {
   std::string_view path() const;
   std::string_view query() const;  // without '?'
   const std::string* header(std::string_view lower_name) const;
-  size_t total_header_count() const;
-  size_t total_header_bytes() const;
+  size_t header_bytes() const;  // names and values, +4 each
 };
 
 // A typed SQL parameter or result cell: what D1 binds and returns.
