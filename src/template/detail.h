@@ -224,7 +224,7 @@ struct Route {
     std::string literal;
     int param = -1;  // index into params, or -1 for a literal part
   };
-  enum class Converter : uint8_t { str, int_, slug, path };
+  enum class Converter : uint8_t { str, int_, slug, path, uuid };
   std::string name;
   std::vector<Part> parts;
   std::vector<std::string> params;

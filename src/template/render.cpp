@@ -663,6 +663,8 @@ bool UrlNode::reverse(Renderer& r, std::string& url) const {
   Value name;
   const Status st = r.resolve(view_name, false, name);
   if (st != Status::ok) return fail_lookup(r, st, line);
+  // A ValueError in reverse(), raised even with `as var`.
+  if (!args.empty() && !kwargs.empty()) return r.fail("Don't mix *args and **kwargs in call to reverse()!", line);
   std::vector<const Route*> candidates = routes;
   if (candidates.empty() && name.is_string()) candidates = r.lib.routes_named(name.text());
   for (const Route* route : candidates) {
@@ -672,7 +674,7 @@ bool UrlNode::reverse(Renderer& r, std::string& url) const {
   if (asvar >= 0) return true;
   std::string shown;
   append_str(shown, name);
-  return r.fail("Reverse for '" + shown + "' not found or its arguments did not match (NoReverseMatch)", line);
+  return r.fail("NoReverseMatch: Reverse for '" + shown + "' not found or its arguments did not match", line);
 }
 
 bool StaticNode::render(Renderer& r, std::string& out) const {
