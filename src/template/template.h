@@ -35,6 +35,11 @@ struct Hooks {
   // Placeholders may name a Django path converter: <int:pk>, <slug:s>,
   // <path:p>, <str:s> (the default).
   std::vector<std::pair<std::string, std::string>> routes;
+  // {% get_media_prefix %} (Django's MEDIA_URL).
+  std::string media_url = "/media/";
+  // OPTIONS['string_if_invalid']: what a missing variable renders as ("%s"
+  // is replaced by the variable as written); filters are then not applied.
+  std::string string_if_invalid;
 };
 
 namespace detail {
