@@ -237,6 +237,8 @@ bool is_format_char(char c) {
 
 void put_format_char(std::string& out, const DateTime& dt, char c) {
   int iso_year, iso_week;
+  // A naive datetime.time has no time zone at all (TimeFormat.timezone is None).
+  if (dt.type == DateTime::Type::time && !dt.aware && (c == 'e' || c == 'O' || c == 'T' || c == 'Z')) return;
   switch (c) {
     case 'a': out += dt.hour > 11 ? "p.m." : "a.m."; break;
     case 'A': out += dt.hour > 11 ? "PM" : "AM"; break;

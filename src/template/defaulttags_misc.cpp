@@ -1,7 +1,9 @@
 // Default tags that produce text (django.template.defaulttags): now,
 // widthratio, templatetag, lorem, debug, csrf_token, and querystring.
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 
 #include "template/parser.h"

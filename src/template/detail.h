@@ -232,6 +232,8 @@ struct FilterDef {
   FilterFn fn;
 };
 const FilterDef* find_filter(std::string_view name);
+const FilterDef* find_more_filter(std::string_view name);  // filters_more.cpp
+const FilterDef* find_html_filter(std::string_view name);  // filters_html.cpp
 
 // dateformat.cpp: the date and time filters, and the tagged temporal values.
 Status date_filter(FilterCtx& ctx, Value& v, const Value* arg);

@@ -147,7 +147,17 @@ bool Parser::compile_variable(std::string_view var, int line, Variable& out) {
     out.literal = Value::borrowed(t_.literals.back(), true);
     return true;
   }
-  if (var.substr(0, 2) == "_(") return fail(line, "Translated strings _(\"...\") are not supported");
+  if (var.size() >= 5 && var.substr(0, 2) == "_(" && var.back() == ')' && is_quote(var[2])) {
+    // _("...") translates; English is the identity, with gettext's '%' doubling.
+    std::string text;
+    for (char c : unescape_literal(var.substr(2, var.size() - 3))) {
+      text += c;
+      if (c == '%') text += '%';
+    }
+    t_.literals.push_back(std::move(text));
+    out.literal = Value::borrowed(t_.literals.back(), true);
+    return true;
+  }
   if (var.find("._") != std::string_view::npos || var[0] == '_')
     return fail(line, "Variables and attributes may not begin with underscores: '" + std::string(var) + "'");
   size_t start = 0;

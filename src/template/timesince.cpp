@@ -17,6 +17,7 @@ struct Moment {
   int64_t seconds;  // epoch seconds (offset applied)
   int64_t local;    // wall clock seconds, for calendar arithmetic
   bool aware;
+  int64_t offset = 0;
 };
 
 bool moment_of(const Value& v, Moment& m) {
@@ -30,7 +31,8 @@ bool moment_of(const Value& v, Moment& m) {
     const size_t sign = s.find_last_of("+-");
     if (sign != std::string::npos && sign > 10) {
       const int off = ((s[sign + 1] - '0') * 10 + (s[sign + 2] - '0')) * 3600 + ((s[sign + 4] - '0') * 10 + (s[sign + 5] - '0')) * 60;
-      m.local += s[sign] == '-' ? -off : off;
+      m.offset = s[sign] == '-' ? -off : off;
+      m.local += m.offset;
     }
   }
   return true;
@@ -116,8 +118,10 @@ Status since_filter(FilterCtx& ctx, Value& v, const Value* arg, bool reversed) {
       return Status::ok;
     }
   } else {
-    now = now_moment();
+    now = now_moment();  // datetime.now(d.tzinfo if is_aware(d) else None)
     now.aware = d.aware;
+    now.offset = d.offset;
+    now.local = now.seconds + d.offset;
   }
   if (d.aware != now.aware) {  // TypeError: can't subtract offset-naive and offset-aware
     v = Value::owned(std::string(), false);
