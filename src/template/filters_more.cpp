@@ -735,9 +735,48 @@ void append_pformat(std::string& out, const Value& v, int depth) {
   append_repr(out, v, depth);
 }
 
+// PrettyPrinter._format: a list or dict whose repr does not fit in 80
+// columns is written one item per line, indented (long strings are not split).
+void append_pprint(std::string& out, const Value& v, size_t indent, size_t allowance, int depth) {
+  std::string rep;
+  append_pformat(rep, v, depth);
+  const bool container = v.kind == Kind::list || v.kind == Kind::dict;
+  if (!container || depth > kMaxValueDepth || char_count(rep) + indent + allowance <= 80) {
+    out += rep;
+    return;
+  }
+  const size_t inner = indent + 1;
+  const std::string delim = ",\n" + std::string(inner, ' ');
+  if (v.kind == Kind::list) {
+    out += '[';
+    Sequence seq;
+    seq.init(v);
+    for (size_t k = 0; k < seq.size(); ++k) {
+      if (k) out += delim;
+      append_pprint(out, seq.at(k), inner, k + 1 == seq.size() ? allowance + 1 : 1, depth + 1);
+    }
+    out += ']';
+    return;
+  }
+  const auto& obj = *v.json->get_ptr<const Json::object_t*>();
+  std::vector<const std::pair<const std::string, Json>*> entries;
+  for (const auto& e : obj) entries.push_back(&e);
+  std::sort(entries.begin(), entries.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  out += '{';
+  for (size_t k = 0; k < entries.size(); ++k) {
+    if (k) out += delim;
+    std::string key;
+    append_repr_str(key, entries[k]->first);
+    out += key + ": ";
+    append_pprint(out, from_json(entries[k]->second, v.holder), inner + char_count(key) + 2,
+                  k + 1 == entries.size() ? allowance + 1 : 1, depth + 1);
+  }
+  out += '}';
+}
+
 Status f_pprint(FilterCtx&, Value& v, const Value*) {
   std::string out;
-  append_pformat(out, v, 0);
+  append_pprint(out, v, 0, 0, 0);
   return set_text(v, std::move(out));
 }
 

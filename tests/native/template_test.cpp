@@ -297,3 +297,53 @@ TEST_CASE("the LocalLibrary home page") {
   CHECK(page.find("You have visited this page 1 time.") != std::string::npos);
   CHECK(l.render("index.html", Json{{"num_visits", 2}}).find("visited this page 2 times.") != std::string::npos);
 }
+
+TEST_CASE("Django 5.2 built-ins where 5.2 differs from the 3.2 reference") {
+  CHECK(render("{{ n|floatformat:\"2g\" }}|{{ n|floatformat:\"g\" }}|{{ n|floatformat:\"2u\" }}", Json{{"n", 1234567.891}}) ==
+        "1,234,567.89|1,234,567.9|1234567.89");
+  CHECK(render("{{ l|escapeseq|join:\",\" }}", Json{{"l", {"<a>", Json{{"$safe", "<b>"}}}}}) == "&lt;a&gt;,<b>");
+  CHECK(render("{{ v|json_script }}", Json{{"v", {{"a", "</script>"}}}}) ==
+        "<script type=\"application/json\">{\"a\": \"\\u003C/script\\u003E\"}</script>");
+  CHECK(render("[{% debug %}]") == "[]");
+  CHECK(load_error({{"x.html", "{% ifequal a b %}{% endifequal %}"}}).find("unknown tag 'ifequal'") != std::string::npos);
+  CHECK(load_error({{"x.html", "{{ a|length_is:2 }}"}}) == "x.html:1: Invalid filter: 'length_is'");
+}
+
+TEST_CASE("querystring, string_if_invalid and tagged values") {
+  const Json ctx = Json::parse(R"({"request": {"GET": {"page": "2", "tag": ["a b", "c&d"]}}})");
+  CHECK(render("{% querystring %}", ctx) == "?page=2&amp;tag=a+b&amp;tag=c%26d");
+  CHECK(render("{% querystring page=3 tag=None %}", ctx) == "?page=3");
+  CHECK(render("{% querystring page=None tag=None %}", ctx) == "");
+
+  tmpl::Hooks hooks = test_hooks();
+  hooks.string_if_invalid = "INVALID %s";
+  tmpl::Library lib(hooks);
+  tmpl::Error err;
+  REQUIRE(lib.add("t.html", "{{ missing.x|upper }}|{% for x in missing %}{% endfor %}|{{ a }}", &err));
+  REQUIRE(lib.link(&err));
+  std::string out;
+  REQUIRE(lib.render("t.html", Json{{"a", 1}}, out, &err));
+  CHECK(out == "INVALID missing.x||1");
+
+  const Json dates = Json::parse(
+      R"({"d": {"$date": "2024-02-29"}, "dt": {"$datetime": "2024-02-29T13:05:00"}, "t": {"$time": "12:00"},
+          "s": {"$safe": "<b>x</b>"}})");
+  CHECK(render("{{ d }}|{{ dt }}|{{ t }}|{{ s }}|{{ d.year }}|{{ dt|date:\"c\" }}", dates) ==
+        "Feb. 29, 2024|Feb. 29, 2024, 1:05 p.m.|noon|<b>x</b>|2024|2024-02-29T13:05:00");
+  CHECK(render_error("{{ d|date:\"H\" }}", dates).find("time-related") != std::string::npos);
+  CHECK(render("{{ d|timesince:dt }}|{{ dt|timeuntil:d }}", dates) == "13\xC2\xA0hours, 5\xC2\xA0minutes|13\xC2\xA0hours, 5\xC2\xA0minutes");
+}
+
+TEST_CASE("new tags keep Django's state rules") {
+  CHECK(render("{% for i in l %}{% cycle 'a' 'b' as c silent %}{{ c }}{% endfor %}{% resetcycle c %}", Json{{"l", {1, 2, 3}}}) ==
+        "aba");
+  CHECK(render("{% for i in l %}{% ifchanged %}{{ i }}{% endifchanged %}{% endfor %}", Json{{"l", {1, 1, 2, 2, 1}}}) == "121");
+  CHECK(render("{% regroup l by k as g %}{% for x in g %}{{ x.grouper }}={{ x.list|length }};{% endfor %}{{ g.0 }}",
+               Json{{"l", {{{"k", 1}}, {{"k", 1}}, {{"k", 2}}}}}) ==
+        "1=2;2=1;GroupedResult(grouper=1, list=[{&#x27;k&#x27;: 1}, {&#x27;k&#x27;: 1}])");
+  CHECK(render("{% widthratio 1 3 100 %}|{% widthratio a b 100 %}|{% now 'Y' as y %}{{ y|length }}", Json{{"a", "x"}, {"b", 1}}) ==
+        "33||4");
+  CHECK(render("{% filter upper %}{{ x }}{% endfilter %}", Json{{"x", "<a>"}}) == "&LT;A&GT;");
+  CHECK(load_error({{"x.html", "{% filter escape %}{% endfilter %}"}}).find("not permitted") != std::string::npos);
+  CHECK(load_error({{"x.html", "{% resetcycle %}"}}).find("No cycles") != std::string::npos);
+}
