@@ -1,4 +1,5 @@
-// Django template engine (Django 3.2 semantics) for locallibrary-edge.
+// Django template engine (Django 5.2's built-ins; byte parity checked
+// against Django 3.2, see src/template/README.md) for locallibrary-edge.
 //
 // Templates are parsed once into a node tree (add), cross-checked (link) and
 // then rendered many times against a JSON context (render). The output is
@@ -60,9 +61,10 @@ class Library {
 
   // Parses one template; syntax errors are reported with name and line.
   bool add(std::string name, std::string source, Error* err);
-  // Resolves extends/include targets and {% url %} names; reports missing
-  // templates, unknown route names and extends/include cycles that would
-  // recurse forever.
+  // Resolves extends/include targets and folds constant {% url %}s; reports
+  // missing templates and extends/include cycles that would recurse forever.
+  // Unknown route names are not an error here: as in Django, a {% url %}
+  // fails (NoReverseMatch) only when it renders.
   bool link(Error* err);
   // Renders into `out` (cleared first). Returns false when a limit is hit
   // (include/extends depth) or where Django itself raises while rendering
