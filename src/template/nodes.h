@@ -96,7 +96,10 @@ class Renderer {
   Status get_attr(Value& v, const Lookup& l);
 
   const Json* root_;
-  std::vector<std::vector<NodeState>> render_context_;
+  // RenderContext frames: states tagged with the Template.render depth that
+  // made them, so a render without stateful tags allocates nothing.
+  std::vector<std::pair<int, NodeState>> render_context_;
+  int render_frame_ = 0;
   std::vector<Binding> bindings_;
   std::vector<size_t> frames_;
   size_t floor_ = 0;  // lookups stop here inside an isolated include

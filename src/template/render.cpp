@@ -38,14 +38,12 @@ void Renderer::set_upward(int symbol, Value v) {
 }
 
 NodeState& Renderer::node_state(const Node* node) {
-  if (render_context_.empty()) render_context_.emplace_back();
-  auto& frame = render_context_.back();
-  for (auto& s : frame) {
-    if (s.node == node) return s;
+  for (auto& [frame, s] : render_context_) {
+    if (frame == render_frame_ && s.node == node) return s;
   }
-  frame.emplace_back();
-  frame.back().node = node;
-  return frame.back();
+  render_context_.emplace_back(render_frame_, NodeState());
+  render_context_.back().second.node = node;
+  return render_context_.back().second;
 }
 
 const LoopState* Renderer::current_loop() const {
@@ -309,9 +307,10 @@ bool Renderer::render_template(const Template& t, std::string& out) {
   const Template* saved_current = current;
   blocks = &local;
   current = &t;
-  render_context_.emplace_back();
+  ++render_frame_;
   const bool ok = render_list(t.nodes, out);
-  render_context_.pop_back();
+  while (!render_context_.empty() && render_context_.back().first == render_frame_) render_context_.pop_back();
+  --render_frame_;
   blocks = saved_blocks;
   current = saved_current;
   return ok;
