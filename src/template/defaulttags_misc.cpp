@@ -263,9 +263,10 @@ class QueryStringNode final : public Node {
     } else if (base.kind != Value::Kind::none) {
       return r.fail("'querystring' argument must be a mapping", line);
     }
-    for (const auto& [name, expr] : kwargs) {
+    for (const auto& kwarg : kwargs) {
+      const std::string& name = kwarg.first;
       Value v;
-      st = r.resolve(expr, false, v);
+      st = r.resolve(kwarg.second, false, v);
       if (st != Status::ok) return fail_lookup(r, st, line);
       auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == name; });
       if (v.kind == Value::Kind::none) {
