@@ -233,7 +233,10 @@ struct FilterDef {
 };
 const FilterDef* find_filter(std::string_view name);
 const FilterDef* find_more_filter(std::string_view name);  // filters_more.cpp
+const FilterDef* find_number_filter(std::string_view name);  // filters_numbers.cpp
 const FilterDef* find_html_filter(std::string_view name);  // filters_html.cpp
+// urlize.cpp: trim_url_limit applies when `trim`.
+std::string urlize(std::string_view text, bool safe_input, bool autoescape, Int limit, bool trim);
 
 // dateformat.cpp: the date and time filters, and the tagged temporal values.
 Status date_filter(FilterCtx& ctx, Value& v, const Value* arg);
