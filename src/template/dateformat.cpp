@@ -13,6 +13,7 @@ struct DateTime {
   int year = 1, month = 1, day = 1, hour = 0, minute = 0, second = 0, micro = 0;
   bool aware = false;
   int offset = 0;  // seconds east of UTC
+  enum class Type : uint8_t { date, datetime, time } type = Type::datetime;
 };
 
 constexpr const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
@@ -130,6 +131,28 @@ bool parse_iso(std::string_view s, DateTime& dt) {
   return i == s.size();
 }
 
+// HH:MM[:SS[.ffffff]] alone (a datetime.time).
+bool parse_time_only(std::string_view s, DateTime& dt) {
+  size_t i = 0;
+  dt.type = DateTime::Type::time;
+  return parse_time(s, i, dt) && i == s.size();
+}
+
+// A context value as a date, datetime or time: the tagged JSON forms, or
+// (for |date only) an ISO-8601 string, read as a datetime.
+bool temporal(const Value& v, DateTime& dt, bool iso_strings) {
+  using Kind = Value::Kind;
+  if (v.kind == Kind::date || v.kind == Kind::datetime) {
+    if (!parse_iso(v.json->get_ref<const std::string&>(), dt)) return false;
+    const bool has_time = v.json->get_ref<const std::string&>().size() > 10;
+    if (v.kind == Kind::date && has_time) return false;
+    dt.type = v.kind == Kind::date ? DateTime::Type::date : DateTime::Type::datetime;
+    return true;
+  }
+  if (v.kind == Kind::time) return parse_time_only(v.json->get_ref<const std::string&>(), dt);
+  return iso_strings && v.is_string() && parse_iso(v.text(), dt);
+}
+
 void put_num(std::string& out, long long v, int width) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%0*lld", width, v);
@@ -214,6 +237,8 @@ bool is_format_char(char c) {
 
 void put_format_char(std::string& out, const DateTime& dt, char c) {
   int iso_year, iso_week;
+  // A naive datetime.time has no time zone at all (TimeFormat.timezone is None).
+  if (dt.type == DateTime::Type::time && !dt.aware && (c == 'e' || c == 'O' || c == 'T' || c == 'Z')) return;
   switch (c) {
     case 'a': out += dt.hour > 11 ? "p.m." : "a.m."; break;
     case 'A': out += dt.hour > 11 ? "PM" : "AM"; break;
@@ -273,14 +298,22 @@ void put_format_char(std::string& out, const DateTime& dt, char c) {
 // literal runs between them "\x" becomes "x". Without a date, only the
 // timezone characters work (as ""): any other one fails the whole format,
 // as the AttributeError does in Django.
-bool format_date(std::string& out, const DateTime* dt, std::string_view fmt) {
+enum class Fmt : uint8_t { ok, attribute_error, type_error };
+constexpr std::string_view kTimeChars = "aAefgGhHiOPsTuZ";
+
+Fmt format_date(std::string& out, const DateTime* dt, std::string_view fmt, bool time_only = false) {
   for (size_t i = 0; i < fmt.size(); ++i) {
     const char c = fmt[i];
     if (is_format_char(c) && (i == 0 || fmt[i - 1] != '\\')) {
+      const bool time_char = kTimeChars.find(c) != std::string_view::npos;
+      // TimeFormat has no date methods; DateFormat refuses time ones on a date.
+      if (time_only && !time_char) return Fmt::attribute_error;
+      if (dt && dt->type == DateTime::Type::date && time_char) return Fmt::type_error;
+      if (dt && dt->type == DateTime::Type::time && !time_char) return Fmt::attribute_error;
       if (dt) {
         put_format_char(out, *dt, c);
       } else if (std::string_view("eOTZI").find(c) == std::string_view::npos) {
-        return false;
+        return Fmt::attribute_error;
       }
     } else if (c == '\\' && i + 1 < fmt.size() && fmt[i + 1] != '\n') {
       out += fmt[++i];
@@ -288,7 +321,7 @@ bool format_date(std::string& out, const DateTime* dt, std::string_view fmt) {
       out += c;
     }
   }
-  return true;
+  return Fmt::ok;
 }
 
 // get_format(): Django's named formats (USE_L10N off, English defaults).
@@ -302,6 +335,20 @@ std::string_view named_format(std::string_view name) {
     if (key == name) return fmt;
   }
   return name;
+}
+
+
+std::string format_arg(const Value* arg, std::string_view fallback) {
+  if (!arg || !truthy(*arg)) return std::string(fallback);
+  std::string fmt;
+  append_str(fmt, *arg);
+  return fmt;
+}
+
+Status fmt_error(FilterCtx& ctx, const DateTime& dt) {
+  (void)dt;
+  *ctx.error = "The format for date objects may not contain time-related format specifiers.";
+  return Status::error;
 }
 
 }  // namespace
@@ -318,24 +365,148 @@ Status date_filter(FilterCtx& ctx, Value& v, const Value* arg) {
     return Status::error;
   }
   DateTime dt;
-  const bool is_date = v.is_string() && parse_iso(v.text(), dt);
-  std::string fmt = "DATE_FORMAT";
-  if (arg && truthy(*arg)) {
-    fmt.clear();
-    append_str(fmt, *arg);
-  }
+  const bool is_date = temporal(v, dt, true);
+  const std::string fmt = format_arg(arg, "DATE_FORMAT");
   std::string out;
-  if (!format_date(out, is_date ? &dt : nullptr, named_format(fmt))) {
+  Fmt r = format_date(out, is_date ? &dt : nullptr, named_format(fmt));
+  if (r == Fmt::type_error) return fmt_error(ctx, dt);
+  if (r != Fmt::ok) {
     std::string raw = "None";
     if (arg) {
       raw.clear();
       append_str(raw, *arg);
     }
     out.clear();
-    if (!format_date(out, nullptr, raw)) out.clear();
+    r = format_date(out, is_date ? &dt : nullptr, raw);
+    if (r == Fmt::type_error) return fmt_error(ctx, dt);
+    if (r != Fmt::ok) out.clear();
   }
   v = Value::owned(std::move(out), false);
   return Status::ok;
+}
+
+// time_format(value, arg): TimeFormat only knows the time characters.
+Status time_filter(FilterCtx&, Value& v, const Value* arg) {
+  if (v.kind == Value::Kind::none || (v.is_string() && v.text().empty())) {
+    v = Value::owned(std::string(), false);
+    return Status::ok;
+  }
+  DateTime dt;
+  const bool is_time = temporal(v, dt, false) && dt.type != DateTime::Type::date;
+  const std::string fmt = format_arg(arg, "TIME_FORMAT");
+  std::string out;
+  if (format_date(out, is_time ? &dt : nullptr, named_format(fmt), true) != Fmt::ok) {
+    out.clear();
+    if (format_date(out, is_time ? &dt : nullptr, fmt, true) != Fmt::ok) out.clear();
+  }
+  v = Value::owned(std::move(out), false);
+  return Status::ok;
+}
+
+// str(), repr() and localize() of the tagged date, datetime and time values.
+void append_temporal(std::string& out, const Value& v, TemporalForm form) {
+  DateTime dt;
+  if (!temporal(v, dt, false)) {
+    out += v.json->get_ref<const std::string&>();
+    return;
+  }
+  const bool has_date = dt.type != DateTime::Type::time, has_time = dt.type != DateTime::Type::date;
+  if (form == TemporalForm::localized) {
+    const std::string_view fmt = dt.type == DateTime::Type::date ? "N j, Y"
+                                 : dt.type == DateTime::Type::time ? "P" : "N j, Y, P";
+    format_date(out, &dt, fmt);
+    return;
+  }
+  if (form == TemporalForm::repr) {
+    out += dt.type == DateTime::Type::date ? "datetime.date(" : dt.type == DateTime::Type::time ? "datetime.time(" : "datetime.datetime(";
+    std::vector<long long> parts;
+    if (has_date) parts.insert(parts.end(), {dt.year, dt.month, dt.day});
+    if (has_time) {
+      parts.insert(parts.end(), {dt.hour, dt.minute});
+      if (dt.second || dt.micro) parts.push_back(dt.second);
+      if (dt.micro) parts.push_back(dt.micro);
+    }
+    for (size_t k = 0; k < parts.size(); ++k) {
+      if (k) out += ", ";
+      put_num(out, parts[k], 0);
+    }
+    if (dt.aware) {
+      out += ", tzinfo=datetime.timezone.";
+      if (dt.offset == 0) {
+        out += "utc";
+      } else {
+        out += "(datetime.timedelta(";
+        if (dt.offset < 0) {
+          out += "days=-1, seconds=";
+          put_num(out, 86400 + dt.offset, 0);
+        } else {
+          out += "seconds=";
+          put_num(out, dt.offset, 0);
+        }
+        out += "))";
+      }
+    }
+    out += ')';
+    return;
+  }
+  if (has_date) {
+    put_num(out, dt.year, 4);
+    out += '-';
+    put_num(out, dt.month, 2);
+    out += '-';
+    put_num(out, dt.day, 2);
+  }
+  if (has_date && has_time) out += ' ';
+  if (has_time) {
+    put_num(out, dt.hour, 2);
+    out += ':';
+    put_num(out, dt.minute, 2);
+    out += ':';
+    put_num(out, dt.second, 2);
+    if (dt.micro) {
+      out += '.';
+      put_num(out, dt.micro, 6);
+    }
+    if (dt.aware) put_offset(out, dt.offset, true);
+  }
+}
+
+// Seconds since the epoch (UTC wall clock for naive values) and microseconds.
+bool temporal_seconds(const Value& v, int64_t& seconds, bool& aware, bool& is_datetime) {
+  DateTime dt;
+  if (!temporal(v, dt, false) || dt.type == DateTime::Type::time) return false;
+  seconds = days_from_civil(dt.year, dt.month, dt.day) * 86400 + dt.hour * 3600 + dt.minute * 60 + dt.second -
+            dt.offset;
+  aware = dt.aware;
+  is_datetime = dt.type == DateTime::Type::datetime;
+  return true;
+}
+
+void civil_from_seconds(int64_t s, int& y, int& m, int& d, int& hh, int& mm, int& ss) {
+  int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+  int64_t rem = s - days * 86400;
+  hh = static_cast<int>(rem / 3600);
+  mm = static_cast<int>(rem / 60 % 60);
+  ss = static_cast<int>(rem % 60);
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yoe + era * 400 + (m <= 2));
+}
+
+bool format_timestamp(std::string& out, int64_t seconds, int micro, std::string_view fmt) {
+  DateTime dt;
+  civil_from_seconds(seconds, dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second);
+  dt.micro = micro;
+  const std::string f(named_format(fmt));
+  if (format_date(out, &dt, f) == Fmt::ok) return true;
+  out.clear();
+  return format_date(out, &dt, fmt) == Fmt::ok;
 }
 
 }  // namespace tmpl::detail

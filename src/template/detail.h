@@ -78,6 +78,8 @@ struct Value {
     pair,                                            // (key, json) from dict.items
     loop,                                            // forloop
     block,                                           // {{ block }} inside a block
+    date, datetime, time,                            // tagged JSON; `json` is the ISO string
+    group,                                           // regroup's GroupedResult; `json` is [grouper, list]
   };
   Kind kind = Kind::none;
   bool safe = false;       // Django SafeData
@@ -113,10 +115,22 @@ struct Value {
 
 class BlockNode;
 
+class Node;
+// State a node keeps while one template renders: a {% cycle %} position,
+// the last values an {% ifchanged %} saw (Django's RenderContext[node], or
+// the forloop dict for an ifchanged inside a loop).
+struct NodeState {
+  const Node* node = nullptr;
+  size_t index = 0;
+  bool seen_any = false;
+  std::vector<Value> seen;
+};
+
 struct LoopState {  // Django's forloop dict
   size_t counter0 = 0;
   size_t length = 0;
   Value parent;  // forloop.parentloop
+  mutable std::vector<NodeState> states;  // ifchanged inside this loop
 };
 
 struct BlockFrame {  // the `block` variable inside {% block %}
@@ -126,6 +140,11 @@ struct BlockFrame {  // the `block` variable inside {% block %}
 };
 
 Value from_json(const Json& j, const std::shared_ptr<const Json>& holder);
+// The value as JSON (tagged forms for safe strings, dates, groups), so
+// computed lists can be built and held.
+Json to_json(const Value& v, int depth = 0);
+// A computed list held by the value itself.
+Value make_list(Json list);
 const Json& empty_object();
 bool loop_get(const LoopState& l, std::string_view key, Value& out);  // forloop[key]
 
@@ -170,6 +189,7 @@ struct Lookup {   // one dotted segment of a variable
 };
 
 struct Variable {  // Django's Variable: a literal or a lookup path
+  std::string text;  // as written, for string_if_invalid's %s
   int symbol = -1;  // interned root name; -1 for a literal
   std::vector<Lookup> path;
   Value literal;
@@ -212,9 +232,25 @@ struct FilterDef {
   FilterFn fn;
 };
 const FilterDef* find_filter(std::string_view name);
+const FilterDef* find_more_filter(std::string_view name);  // filters_more.cpp
+const FilterDef* find_number_filter(std::string_view name);  // filters_numbers.cpp
+const FilterDef* find_html_filter(std::string_view name);  // filters_html.cpp
+// urlize.cpp: trim_url_limit applies when `trim`.
+std::string urlize(std::string_view text, bool safe_input, bool autoescape, Int limit, bool trim);
 
-// dateformat.cpp: {{ value|date:"fmt" }} on ISO-8601 strings.
-Status date_filter(FilterCtx& ctx, Value& value, const Value* arg);
+// dateformat.cpp: the date and time filters, and the tagged temporal values.
+Status date_filter(FilterCtx& ctx, Value& v, const Value* arg);
+Status time_filter(FilterCtx& ctx, Value& v, const Value* arg);
+enum class TemporalForm : uint8_t { str, repr, localized };
+void append_temporal(std::string& out, const Value& v, TemporalForm form);
+// Seconds since 1970 (offset applied); false for a time or a non-date.
+bool temporal_seconds(const Value& v, int64_t& seconds, bool& aware, bool& is_datetime);
+void civil_from_seconds(int64_t s, int& y, int& m, int& d, int& hh, int& mm, int& ss);
+// {% now %}: formats a UTC timestamp (named formats allowed).
+bool format_timestamp(std::string& out, int64_t seconds, int micro, std::string_view fmt);
+// timesince.cpp
+Status timesince_filter(FilterCtx& ctx, Value& v, const Value* arg);
+Status timeuntil_filter(FilterCtx& ctx, Value& v, const Value* arg);
 
 // ---------------------------------------------------------------------------
 // urls.cpp
@@ -224,7 +260,7 @@ struct Route {
     std::string literal;
     int param = -1;  // index into params, or -1 for a literal part
   };
-  enum class Converter : uint8_t { str, int_, slug, path };
+  enum class Converter : uint8_t { str, int_, slug, path, uuid };
   std::string name;
   std::vector<Part> parts;
   std::vector<std::string> params;
@@ -247,7 +283,7 @@ using NodeList = std::vector<std::unique_ptr<Node>>;
 
 enum class NodeKind : uint8_t {
   text, var, if_, for_, with, block, extends, include, url, static_, prefix,
-  csrf, spaceless, autoescape, empty,
+  csrf, spaceless, autoescape, empty, other,
 };
 
 class Node {

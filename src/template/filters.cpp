@@ -367,7 +367,7 @@ Status pick_end(FilterCtx& ctx, Value& v, bool last) {
       seq.init(v);
       if (seq.size() == 0) return set_string(v, "", false);
       Value item = seq.at(last ? seq.size() - 1 : 0);
-      if (item.is_string() && !item.owns_text) item = Value::owned(std::string(item.text()), false);
+      if (item.is_string() && !item.owns_text) item = Value::owned(std::string(item.text()), item.safe);
       v = std::move(item);
       return Status::ok;
     }
@@ -500,7 +500,8 @@ const FilterDef* find_filter(std::string_view name) {
   for (const auto& f : kFilters) {
     if (f.name == name) return &f;
   }
-  return nullptr;
+  if (const FilterDef* f = find_more_filter(name)) return f;
+  return find_html_filter(name);
 }
 
 }  // namespace tmpl::detail

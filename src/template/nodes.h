@@ -62,6 +62,15 @@ class Renderer {
   bool render_block(const BlockNode& self, std::string& out);
   Status block_super(const BlockFrame& frame, Value& out);
 
+  // Context.set_upward: rebinds the innermost frame that has the name, else
+  // binds it in the innermost frame.
+  void set_upward(int symbol, Value v);
+  // RenderContext[node] for the template being rendered (isolated per
+  // Template.render, shared along an extends chain).
+  NodeState& node_state(const Node* node);
+  // context['forloop'] when rendering inside a {% for %}.
+  const LoopState* current_loop() const;
+
   bool enter(int line);  // nesting guard
   void leave() { --depth_; }
   bool fail(std::string message, int line = 0);
@@ -87,6 +96,10 @@ class Renderer {
   Status get_attr(Value& v, const Lookup& l);
 
   const Json* root_;
+  // RenderContext frames: states tagged with the Template.render depth that
+  // made them, so a render without stateful tags allocates nothing.
+  std::vector<std::pair<int, NodeState>> render_context_;
+  int render_frame_ = 0;
   std::vector<Binding> bindings_;
   std::vector<size_t> frames_;
   size_t floor_ = 0;  // lookups stop here inside an isolated include
@@ -218,11 +231,12 @@ class StaticNode final : public Node {
   std::string constant_escaped;
 };
 
-class PrefixNode final : public Node {  // {% get_static_prefix %}
+class PrefixNode final : public Node {  // {% get_static_prefix %}, {% get_media_prefix %}
  public:
   explicit PrefixNode(int line) : Node(NodeKind::prefix, line) {}
   bool render(Renderer& r, std::string& out) const override;
   int asvar = -1;
+  bool media = false;
 };
 
 class CsrfNode final : public Node {
@@ -258,6 +272,13 @@ void walk_nodes(NodeList& nodes, F&& f) {
     for (NodeList* list : children) walk_nodes(*list, f);
   }
 }
+
+// Shared by the node renderers (render.cpp).
+// A failed lookup (Status::missing) becomes Django's VariableDoesNotExist.
+bool fail_lookup(Renderer& r, Status st, int line);
+// Resolves `values` before any of them is bound, as Django builds a dict.
+bool resolve_assignments(Renderer& r, const Assignments& in, std::vector<std::pair<int, Value>>& out, int line);
+void append_url(std::string& out, std::string_view url, bool autoescape);
 
 // construct_relative_path(): "./x" and "../x" names relative to `current`.
 // Returns false with a message when the path escapes or names `current`.

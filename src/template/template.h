@@ -1,4 +1,5 @@
-// Django template engine (Django 3.2 semantics) for locallibrary-edge.
+// Django template engine (Django 5.2's built-ins; byte parity checked
+// against Django 3.2, see src/template/README.md) for locallibrary-edge.
 //
 // Templates are parsed once into a node tree (add), cross-checked (link) and
 // then rendered many times against a JSON context (render). The output is
@@ -35,6 +36,11 @@ struct Hooks {
   // Placeholders may name a Django path converter: <int:pk>, <slug:s>,
   // <path:p>, <str:s> (the default).
   std::vector<std::pair<std::string, std::string>> routes;
+  // {% get_media_prefix %} (Django's MEDIA_URL).
+  std::string media_url = "/media/";
+  // OPTIONS['string_if_invalid']: what a missing variable renders as ("%s"
+  // is replaced by the variable as written); filters are then not applied.
+  std::string string_if_invalid;
 };
 
 namespace detail {
@@ -55,9 +61,10 @@ class Library {
 
   // Parses one template; syntax errors are reported with name and line.
   bool add(std::string name, std::string source, Error* err);
-  // Resolves extends/include targets and {% url %} names; reports missing
-  // templates, unknown route names and extends/include cycles that would
-  // recurse forever.
+  // Resolves extends/include targets and folds constant {% url %}s; reports
+  // missing templates and extends/include cycles that would recurse forever.
+  // Unknown route names are not an error here: as in Django, a {% url %}
+  // fails (NoReverseMatch) only when it renders.
   bool link(Error* err);
   // Renders into `out` (cleared first). Returns false when a limit is hit
   // (include/extends depth) or where Django itself raises while rendering

@@ -12,11 +12,23 @@ Converter converter_named(std::string_view name) {
   if (name == "int") return Converter::int_;
   if (name == "slug") return Converter::slug;
   if (name == "path") return Converter::path;
+  if (name == "uuid") return Converter::uuid;
   return Converter::str;
+}
+
+// UUIDConverter: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !(is_digit(s[i]) || (s[i] >= 'a' && s[i] <= 'f'))) return false;
+  }
+  return true;
 }
 
 // The converter's regex must match the whole substituted text.
 bool converter_accepts(Converter c, std::string_view s) {
+  if (c == Converter::uuid) return is_uuid(s);
   if (s.empty()) return false;
   for (char ch : s) {
     const bool ok = c == Converter::str    ? ch != '/'

@@ -52,6 +52,12 @@ Value Value::container(Kind kind, const Json* json, std::shared_ptr<const Json> 
   return r;
 }
 
+Value make_list(Json list) {
+  auto held = std::make_shared<Json>(std::move(list));
+  const Json* raw = held.get();
+  return Value::container(Value::Kind::list, raw, std::move(held));
+}
+
 const Json& empty_object() {
   static const Json empty = Json::object();
   return empty;
@@ -75,6 +81,24 @@ Value from_json(const Json& j, const std::shared_ptr<const Json>& holder) {
     case Json::value_t::array:
       return Value::container(Value::Kind::list, &j, holder);
     case Json::value_t::object:
+      if (j.size() == 1) {
+        // The tagged forms real views' Python values arrive in (README).
+        const auto& [tag, inner] = *j.get_ptr<const Json::object_t*>()->begin();
+        if (!tag.empty() && tag[0] == '$') {
+          if (tag == "$safe" && inner.is_string()) {
+            Value v = Value::borrowed(*inner.get_ptr<const Json::string_t*>(), true);
+            v.holder = holder;
+            return v;
+          }
+          const Value::Kind k = tag == "$date" ? Value::Kind::date
+                                : tag == "$datetime" ? Value::Kind::datetime
+                                : tag == "$time" ? Value::Kind::time
+                                : Value::Kind::dict;
+          if (k != Value::Kind::dict && inner.is_string()) return Value::container(k, &inner, holder);
+          if (tag == "$group" && inner.is_array() && inner.size() == 2 && inner[1].is_array())
+            return Value::container(Value::Kind::group, &inner, holder);
+        }
+      }
       return Value::container(Value::Kind::dict, &j, holder);
     default:
       return Value();
@@ -172,7 +196,8 @@ bool length_of(const Value& v, size_t& n) {
     case Kind::dict_items:
     case Kind::dict_keys:
     case Kind::dict_values: n = object_of(v).size(); return true;
-    case Kind::pair: n = 2; return true;
+    case Kind::pair:
+    case Kind::group: n = 2; return true;
     case Kind::loop: n = kLoopSize; return true;
     default: return false;
   }
@@ -186,6 +211,9 @@ void append_str(std::string& out, const Value& v) {
     case Kind::floating: append_float_repr(out, v.d); return;
     case Kind::string: out += v.text(); return;
     case Kind::block: return;  // Django prints the node's repr; not reproduced
+    case Kind::date:
+    case Kind::datetime:
+    case Kind::time: append_temporal(out, v, TemporalForm::str); return;
     default: append_repr(out, v, 0); return;
   }
 }
@@ -249,6 +277,18 @@ void append_repr(std::string& out, const Value& v, int depth) {
       append_repr(out, pair_second(v), depth + 1);
       out += ')';
       return;
+    case Kind::date:
+    case Kind::datetime:
+    case Kind::time:
+      append_temporal(out, v, TemporalForm::repr);
+      return;
+    case Kind::group:
+      out += "GroupedResult(grouper=";
+      append_repr(out, from_json((*v.json)[0], v.holder), depth + 1);
+      out += ", list=";
+      append_repr(out, from_json((*v.json)[1], v.holder), depth + 1);
+      out += ')';
+      return;
     case Kind::loop:
       out += '{';
       for (size_t k = 0; k < kLoopSize; ++k) {
@@ -278,6 +318,18 @@ void append_rendered(std::string& out, const Value& v, bool autoescape) {
     case Kind::floating: append_float_localized(out, v.d); return;
     case Kind::none:
     case Kind::boolean: append_str(out, v); return;
+    case Kind::date:
+    case Kind::datetime:
+    case Kind::time: {  // localize(): DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT
+      std::string text;
+      append_temporal(text, v, TemporalForm::localized);
+      if (autoescape) {
+        append_escaped(out, text);
+      } else {
+        out += text;
+      }
+      return;
+    }
     default: {
       std::string text;
       append_str(text, v);
@@ -335,9 +387,9 @@ Order compare_numbers(const Value& a, const Value& b) {
   return order_of(x < y, x > y);
 }
 
-bool is_sequence_like(Kind k) { return k == Kind::list || k == Kind::pair; }
+bool is_sequence_like(Kind k) { return k == Kind::list || k == Kind::pair || k == Kind::group; }
 
-size_t seq_size(const Value& v) { return v.kind == Kind::pair ? 2 : array_of(v).size(); }
+size_t seq_size(const Value& v) { return v.kind == Kind::pair || v.kind == Kind::group ? 2 : array_of(v).size(); }
 
 Value seq_at(const Value& v, size_t i) {
   if (v.kind == Kind::pair) return i == 0 ? pair_first(v) : pair_second(v);
@@ -381,6 +433,11 @@ bool values_equal(const Value& a, const Value& b, int depth) {
     case Kind::dict_values: return false;  // Python compares values views by identity
     case Kind::loop: return a.loop == b.loop;
     case Kind::block: return a.block == b.block;
+    case Kind::date:
+    case Kind::datetime:
+    case Kind::time: return compare_values(a, b, depth) == Order::equal;
+    case Kind::group: return values_equal(seq_at(a, 0), seq_at(b, 0), depth + 1) &&
+                             values_equal(seq_at(a, 1), seq_at(b, 1), depth + 1);
     default: return false;
   }
 }
@@ -390,6 +447,13 @@ Order compare_values(const Value& a, const Value& b, int depth) {
   if (a.is_number() && b.is_number()) return compare_numbers(a, b);
   if (a.is_string() && b.is_string()) {
     const int c = a.text().compare(b.text());  // UTF-8 byte order is code point order
+    return order_of(c < 0, c > 0);
+  }
+  if (a.kind == b.kind && (a.kind == Kind::date || a.kind == Kind::datetime || a.kind == Kind::time)) {
+    std::string x, y;  // str() of the same type sorts chronologically
+    append_temporal(x, a, TemporalForm::str);
+    append_temporal(y, b, TemporalForm::str);
+    const int c = x.compare(y);
     return order_of(c < 0, c > 0);
   }
   if (a.kind != b.kind || !is_sequence_like(a.kind)) return Order::unordered;
@@ -507,7 +571,8 @@ bool Sequence::init(const Value& v) {
     case Kind::dict_items:
     case Kind::dict_keys:
     case Kind::dict_values: size_ = object_of(v).size(); return true;
-    case Kind::pair: size_ = 2; return true;
+    case Kind::pair:
+    case Kind::group: size_ = 2; return true;
     case Kind::loop: size_ = kLoopSize; return true;
     default: return false;
   }
@@ -518,6 +583,7 @@ Value Sequence::at(size_t i) const {
     case Kind::string:
       return Value::borrowed(base_.text().substr(offsets_[i], offsets_[i + 1] - offsets_[i]), false);
     case Kind::list:
+    case Kind::group:
       return from_json(array_of(base_)[i], base_.holder);
     case Kind::pair:
       return i == 0 ? pair_first(base_) : pair_second(base_);
@@ -530,6 +596,34 @@ Value Sequence::at(size_t i) const {
       Value key = Value::borrowed(entry.first, false);
       key.holder = base_.holder;
       return key;
+    }
+  }
+}
+
+Json to_json(const Value& v, int depth) {
+  switch (v.kind) {
+    case Kind::none: return nullptr;
+    case Kind::boolean: return v.b;
+    case Kind::integer:
+      if (v.i >= INT64_MIN && v.i <= INT64_MAX) return static_cast<int64_t>(v.i);
+      return static_cast<double>(v.i);
+    case Kind::floating: return v.d;
+    case Kind::string:
+      if (v.safe) return Json{{"$safe", std::string(v.text())}};
+      return std::string(v.text());
+    case Kind::date: return Json{{"$date", *v.json}};
+    case Kind::datetime: return Json{{"$datetime", *v.json}};
+    case Kind::time: return Json{{"$time", *v.json}};
+    case Kind::group: return Json{{"$group", *v.json}};
+    case Kind::list:
+    case Kind::dict: return *v.json;
+    default: {
+      if (depth > kMaxValueDepth) return nullptr;
+      Json list = Json::array();
+      Sequence seq;
+      if (!seq.init(v)) return nullptr;
+      for (size_t k = 0; k < seq.size(); ++k) list.push_back(to_json(seq.at(k), depth + 1));
+      return list;
     }
   }
 }

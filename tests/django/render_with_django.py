@@ -8,6 +8,14 @@ Run with Debian's interpreter (python3-django 3.2): /usr/bin/python3.
   render_with_django.py --batch < cases.json
       cases.json is a list of {"dir", "name", "context"} (context: a JSON file
       path); prints a JSON list of {"ok", "output", "error"} in the same order.
+  render_with_django.py --cases django_cases.json
+      the ported cases of Django's own tests (tests/django/port_django_tests.py):
+      each {"name", "templates", "template", "context", "options"} renders
+      from in-memory templates; prints a JSON list of {"ok", "output", "error"}.
+
+Contexts use the tagged JSON forms of src/template/README.md: {"$safe": s}
+is mark_safe(s), {"$date": "YYYY-MM-DD"}, {"$datetime": "YYYY-MM-DDTHH:MM[:SS]"}
+and {"$time": "HH:MM[:SS]"} are datetime objects.
 
 The engine is configured like the C++ one: DjangoTemplates with the static
 library as a builtin, STATIC_URL '/static/', the LocalLibrary URL names, naive
@@ -99,6 +107,7 @@ def setup():
         LANGUAGE_CODE='en-us',
         ROOT_URLCONF='ll_harness_urls',
         STATIC_URL='/static/',
+        MEDIA_URL='/media/',
         INSTALLED_APPS=[],
         TEMPLATES=[],
     )
@@ -121,9 +130,27 @@ def backend_for(directory):
     return _backends[directory]
 
 
+def tagged(obj):
+    """json object_hook: the tagged forms as Python values."""
+    from django.utils.safestring import mark_safe
+    if len(obj) == 1:
+        (tag, value), = obj.items()
+        if tag == '$safe' and isinstance(value, str):
+            return mark_safe(value)
+        if tag == '$date' and isinstance(value, str):
+            return datetime.date.fromisoformat(value)
+        if tag == '$datetime' and isinstance(value, str):
+            parsed = parse_iso(value)
+            if parsed is not None:
+                return parsed
+        if tag == '$time' and isinstance(value, str):
+            return datetime.time.fromisoformat(value)
+    return obj
+
+
 def render(directory, name, context_path):
     with open(context_path, encoding='utf-8') as f:
-        context = json.load(f)
+        context = json.load(f, object_hook=tagged)
     return backend_for(os.path.abspath(directory)).get_template(name).render(context)
 
 
@@ -134,8 +161,30 @@ def render_case(case):
         return {'ok': False, 'output': '', 'error': '%s: %s' % (type(e).__name__, e)}
 
 
+def render_ported(case):
+    from django.template import Context
+    from django.template.engine import Engine
+    try:
+        engine = Engine(
+            loaders=[('django.template.loaders.locmem.Loader', case['templates'])],
+            builtins=['django.templatetags.static', 'll_harness_filters'],
+            string_if_invalid=case.get('options', {}).get('string_if_invalid', ''),
+            autoescape=case.get('options', {}).get('autoescape', True),
+        )
+        context = json.loads(json.dumps(case['context']), object_hook=tagged)
+        output = engine.get_template(case['template']).render(Context(context, autoescape=engine.autoescape))
+        return {'ok': True, 'output': output}
+    except Exception as e:
+        return {'ok': False, 'output': '', 'error': '%s: %s' % (type(e).__name__, e)}
+
+
 def main(argv):
     setup()
+    if len(argv) == 3 and argv[1] == '--cases':
+        with open(argv[2], encoding='utf-8') as f:
+            cases = json.load(f)['cases']
+        sys.stdout.write(json.dumps([render_ported(c) for c in cases]))
+        return 0
     if argv[1:] == ['--batch']:
         cases = json.load(sys.stdin)
         sys.stdout.write(json.dumps([render_case(c) for c in cases]))

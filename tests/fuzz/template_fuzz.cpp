@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool parsed = lib.add("fuzz.html", input, &error) && lib.add("base_generic.html", input, &error) && lib.link(&error);
   if (!parsed && error.template_name.empty()) __builtin_trap();
   std::string out;
-  tmpl::Json context = {{"x", value}, {"num_visits", value}, {"request", {{"path", input}}}, {"items", {value, value}}};
+  tmpl::Json context = {{"x", value}, {"num_visits", value}, {"request", {{"path", input}, {"GET", value}}}, {"items", {value, value}}};
   if (parsed) lib.render("fuzz.html", context, out, &error);
   site().render("index.html", context, out, &error);
   return 0;

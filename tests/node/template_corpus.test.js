@@ -8,13 +8,16 @@
 //     (+ partials, optional context.json)
 //   tests/django/template_corpus/site/*.json                contexts for the real
 //     src/templates/index.html
+//   tests/django/template_corpus/django_cases.json          the cases of Django's own
+//     template tests (tests/django/port_django_tests.py); where Django 5.2
+//     differs from 3.2, tests/django/template_corpus/django52.json says so and wins
 //
 // Run from the repository root after the native build:
 //   cmake --preset native && cmake --build --preset native
 //   node --test tests/node/template_corpus.test.js
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -93,6 +96,48 @@ cases.forEach((c, i) => {
       return;
     }
     assert.equal(expected.ok, true, `Django failed: ${expected.error}`);
+    assert.equal(actual.ok, true, `ll-render failed: ${actual.error}`);
+    assert.equal(actual.output, expected.output);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Django's own template tests, ported.
+
+const PORTED = path.join(CORPUS, 'django_cases.json');
+const ported = JSON.parse(readFileSync(PORTED, 'utf8')).cases;
+const django52 = JSON.parse(readFileSync(path.join(CORPUS, 'django52.json'), 'utf8')).cases;
+
+function runJson(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: ROOT, maxBuffer: 256 << 20 });
+  if (r.error) throw new Error(`cannot run ${cmd}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} exited ${r.status}:\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const portedDjango = existsSync(LL_RENDER) ? runJson(PYTHON, [DJANGO, '--cases', PORTED]) : [];
+const portedLl = existsSync(LL_RENDER) ? runJson(LL_RENDER, ['--cases', PORTED]) : [];
+
+test('Django\'s own template tests are ported', () => {
+  assert.ok(ported.length > 1000, `only ${ported.length} ported cases`);
+});
+
+ported.forEach((c, i) => {
+  const override = Object.entries(django52)
+    .filter(([prefix]) => c.name.startsWith(prefix))
+    .sort((a, b) => b[0].length - a[0].length)[0]?.[1];
+  const skip = !existsSync(LL_RENDER) ? 'll-render is not built' : override?.expect === 'skip' ? override.why : false;
+  test(`django: ${c.name}`, { skip }, () => {
+    const expected = portedDjango[i];
+    const actual = portedLl[i];
+    if (override?.expect === 'error') {
+      assert.equal(actual.ok, false, `Django 5.2 fails here (${override.why}); ll-render rendered:\n${actual.output}`);
+      return;
+    }
+    if (!expected.ok) {
+      assert.equal(actual.ok, false, `Django failed (${expected.error}); ll-render rendered:\n${actual.output}`);
+      return;
+    }
     assert.equal(actual.ok, true, `ll-render failed: ${actual.error}`);
     assert.equal(actual.output, expected.output);
   });
