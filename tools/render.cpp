@@ -5,6 +5,7 @@
 // Renders each ported Django case (in-memory templates, context, options)
 // and prints a JSON list of {"ok", "output", "error"}.
 // Routes match the LocalLibrary URLconf used by tests/django/render_with_django.py.
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -29,6 +30,13 @@ tmpl::Hooks local_library_hooks() {
   hooks.routes = app::named_routes();  // the project's urls.py
   hooks.media_url = "/media/";         // as tests/django/render_with_django.py
   return hooks;
+}
+
+// A command-line tool may read the clock: "now" as Django's would be.
+tmpl::RenderInputs clock_inputs() {
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return {static_cast<double>(micros) / 1e6, static_cast<uint64_t>(micros)};
 }
 
 int fail(const std::string& message) {
@@ -59,7 +67,7 @@ int render_cases(const char* path) {
     }
     ok = ok && lib.link(&err);
     std::string out;
-    ok = ok && lib.render(c["template"].get<std::string>(), c["context"], out, &err);
+    ok = ok && lib.render(c["template"].get<std::string>(), c["context"], out, &err, clock_inputs());
     results.push_back({{"ok", ok}, {"output", ok ? out : ""}, {"error", ok ? "" : err.to_string()}});
   }
   std::cout << results.dump(-1, ' ', false, tmpl::Json::error_handler_t::replace);
@@ -90,7 +98,7 @@ int main(int argc, char** argv) {
   if (context.is_discarded()) return fail(std::string("invalid JSON in ") + argv[3]);
 
   std::string out;
-  if (!lib.render(argv[2], context, out, &err)) return fail(err.to_string());
+  if (!lib.render(argv[2], context, out, &err, clock_inputs())) return fail(err.to_string());
   std::cout << out;
   return 0;
 }

@@ -65,7 +65,7 @@ session::Json next_visit_count(const session::Json& v) {
 
 namespace {
 
-App::View index_view(const pages::Pages& pages, session::Session& s, const http::Request&,
+App::View index_view(const pages::Pages& pages, session::Session& s, const http::Request& req,
                      const std::vector<http::Loaded>& loaded) {
   std::optional<catalog::Counts> counts = catalog::counts_from(loaded);
   if (!counts) {
@@ -81,8 +81,10 @@ App::View index_view(const pages::Pages& pages, session::Session& s, const http:
   }
   session::Json visits = next_visit_count(s.get("num_visits", 0));
   s.set("num_visits", visits);
-  return {200, [&pages, visits, counts](const middleware::Outcome& outcome, std::string& body, std::string& error) {
+  const double now = req.now;
+  return {200, [&pages, visits, counts, now](const middleware::Outcome& outcome, std::string& body, std::string& error) {
             pages::IndexContext ctx{*counts, visits, outcome.action == middleware::CookieAction::too_large};
+            ctx.now = now;
             tmpl::Error template_error;
             if (pages.index(ctx, body, &template_error)) return true;
             error = "template rendering failed: " + template_error.to_string();

@@ -29,7 +29,9 @@ bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) c
   context["num_visits"] = c.num_visits;
   context["session_not_saved"] = c.session_not_saved;
   context["request"]["path"] = c.path;
-  return library_.render("index.html", context, out, error);
+  // Python's random is not cryptographic either: the request's time seeds it.
+  tmpl::RenderInputs inputs{c.now, static_cast<uint64_t>(c.now * 1e6)};
+  return library_.render("index.html", context, out, error, inputs);
 }
 
 std::string error(int status) {

@@ -16,6 +16,7 @@ struct IndexContext {
   pyjson::Json num_visits = 0;
   bool session_not_saved = false;  // the session outgrew its store: tell the visitor
   std::string path = "/catalog/";
+  double now = 0;  // the request's time: the templates' "now"
 };
 
 class Pages {

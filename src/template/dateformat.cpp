@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "template/detail.h"
+#include "util/time.h"
 
 namespace tmpl::detail {
 
@@ -32,15 +33,7 @@ int days_in_month(int y, int m) {
   return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
 }
 
-// Days since 1970-01-01 (proleptic Gregorian).
-int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
+using timeutil::days_from_civil;
 
 int weekday(const DateTime& dt) {  // Monday = 0
   const int64_t days = days_from_civil(dt.year, dt.month, dt.day);

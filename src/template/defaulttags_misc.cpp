@@ -1,8 +1,7 @@
 // Default tags that produce text (django.template.defaulttags): now,
 // widthratio, templatetag, lorem, debug, csrf_token, and querystring.
-#include <chrono>
-#include <algorithm>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <cstdio>
 
@@ -25,8 +24,7 @@ class NowNode final : public Node {
   explicit NowNode(int line) : Node(NodeKind::other, line) {}
   // date(datetime.now(), format): naive, TIME_ZONE='UTC'.
   bool render(Renderer& r, std::string& out) const override {
-    const auto now = std::chrono::system_clock::now().time_since_epoch();
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+    const auto micros = static_cast<int64_t>(std::floor(r.inputs.now * 1e6));
     std::string text;
     if (!format_timestamp(text, micros / 1000000, static_cast<int>(micros % 1000000), format)) text.clear();
     assign_or_append(r, asvar, std::move(text), out);
@@ -198,7 +196,7 @@ class LoremNode final : public Node {
     Int n;
     if (py_int(v, n) != IntConv::ok) n = 1;
     if (n > 100000) return r.fail("lorem count too large", line);  // a hostile count
-    const auto seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    const uint64_t seed = r.inputs.seed;
     Lorem lorem(seed);
     if (method == 'w') {
       out += lorem.words(n, common);

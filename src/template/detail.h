@@ -222,6 +222,7 @@ struct Cond {  // {% if %} expression tree
 struct FilterCtx {
   bool autoescape;
   std::string* error;  // message for Status::error
+  const RenderInputs* inputs;
 };
 using FilterFn = Status (*)(FilterCtx& ctx, Value& value, const Value* arg);
 enum class Arity : uint8_t { none, optional, required };
@@ -337,7 +338,7 @@ bool parse_template(LibraryData& lib, Template& t, Error* err);
 // link.cpp
 bool link_library(LibraryData& lib, Error* err);
 // render.cpp
-bool render_library(const LibraryData& lib, std::string_view name, const Json& context,
-                    std::string& out, Error* err);
+bool render_library(const LibraryData& lib, std::string_view name, const Json& context, std::string& out,
+                    Error* err, const RenderInputs& inputs);
 
 }  // namespace tmpl::detail

@@ -2,7 +2,6 @@
 // dictsortreversed, random, make_list, phone2numeric, slugify, iriencode,
 // truncatewords, wordwrap, pprint.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -150,8 +149,8 @@ Status f_random(FilterCtx& ctx, Value& v, const Value*) {
   Sequence seq;
   if (v.kind == Kind::dict || !seq.init(v)) return fail(ctx, "object is not subscriptable");
   if (seq.size() == 0) return fail(ctx, "Cannot choose from an empty sequence");
-  const auto ticks = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  Value item = seq.at(static_cast<size_t>((ticks * 0x9E3779B97F4A7C15ULL >> 17) % seq.size()));
+  const uint64_t seed = ctx.inputs->seed;
+  Value item = seq.at(static_cast<size_t>((seed * 0x9E3779B97F4A7C15ULL >> 17) % seq.size()));
   if (item.is_string() && !item.owns_text) item = Value::owned(std::string(item.text()), item.safe);
   v = std::move(item);
   return Status::ok;

@@ -36,7 +36,8 @@ struct BlockContext {
 
 class Renderer {
  public:
-  Renderer(const LibraryData& lib, const Json* root) : lib(lib), root_(root) {
+  Renderer(const LibraryData& lib, const Json* root, const RenderInputs& inputs)
+      : lib(lib), inputs(inputs), root_(root) {
     bindings_.reserve(16);
     frames_.reserve(16);
   }
@@ -80,6 +81,7 @@ class Renderer {
   }
 
   const LibraryData& lib;
+  const RenderInputs& inputs;
   bool autoescape = true;
   BlockContext* blocks = nullptr;
   const Template* current = nullptr;

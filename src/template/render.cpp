@@ -265,7 +265,7 @@ Status Renderer::resolve(const FilterExpr& e, bool ignore_failures, Value& out) 
     }
     const bool input_safe = out.is_string() && out.safe;
     std::string message;
-    FilterCtx ctx{autoescape, &message};
+    FilterCtx ctx{autoescape, &message, &inputs};
     if (f.def->fn(ctx, out, f.has_arg ? &arg : nullptr) != Status::ok) return fail_status(std::move(message));
     if (f.def->is_safe && input_safe) {
       if (!out.is_string()) out = to_str_value(out);
@@ -371,7 +371,7 @@ bool VarNode::render(Renderer& r, std::string& out) const {
 // ---------------------------------------------------------------------------
 
 bool render_library(const LibraryData& lib, std::string_view name, const Json& context, std::string& out,
-                    Error* err) {
+                    Error* err, const RenderInputs& inputs) {
   out.clear();
   const Template* t = lib.find(name);
   Error error;
@@ -381,7 +381,7 @@ bool render_library(const LibraryData& lib, std::string_view name, const Json& c
     error = Error{std::string(name), 0, "template not found"};
   } else {
     out.reserve(t->output_hint);
-    Renderer r(lib, context.is_object() ? &context : nullptr);
+    Renderer r(lib, context.is_object() ? &context : nullptr, inputs);
     r.push();  // the user's dict: top-level assignments land here
     if (r.render_template(*t, out)) return true;
     error = std::move(r.error);

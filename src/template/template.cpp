@@ -84,8 +84,9 @@ bool Library::add(std::string name, std::string source, Error* err) {
 
 bool Library::link(Error* err) { return detail::link_library(*data_, err); }
 
-bool Library::render(std::string_view name, const Json& context, std::string& out, Error* err) const {
-  return detail::render_library(*data_, name, context, out, err);
+bool Library::render(std::string_view name, const Json& context, std::string& out, Error* err,
+                     const RenderInputs& inputs) const {
+  return detail::render_library(*data_, name, context, out, err, inputs);
 }
 
 bool Library::contains(std::string_view name) const { return data_->find(name) != nullptr; }

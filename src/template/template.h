@@ -43,6 +43,15 @@ struct Hooks {
   std::string string_if_invalid;
 };
 
+// What a render may not take from the machine: the core is a pure function
+// of its inputs, so "now" ({% now %}, |timesince and |timeuntil without an
+// argument) and the seed of {% lorem random %} and |random come from the
+// caller (the request's time).
+struct RenderInputs {
+  double now = 0;     // Unix seconds
+  uint64_t seed = 0;  // for the non-cryptographic choices Python's random makes
+};
+
 namespace detail {
 struct LibraryData;
 }
@@ -70,7 +79,8 @@ class Library {
   // (include/extends depth) or where Django itself raises while rendering
   // (e.g. a missing variable used as a filter argument, a {% url %} that
   // cannot be reversed, unpacking mismatch in {% for %}).
-  bool render(std::string_view name, const Json& context, std::string& out, Error* err) const;
+  bool render(std::string_view name, const Json& context, std::string& out, Error* err,
+              const RenderInputs& inputs = {}) const;
 
   bool contains(std::string_view name) const;
 

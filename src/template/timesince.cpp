@@ -1,7 +1,7 @@
 // The timesince and timeuntil filters (django.utils.timesince, Django 5.2:
 // years and months by the calendar, then weeks, days, hours, minutes; two
 // adjacent units at most).
-#include <chrono>
+#include <cmath>
 
 #include "template/detail.h"
 
@@ -92,9 +92,8 @@ std::string timesince(const Moment& d, const Moment& now) {
   return result;
 }
 
-Moment now_moment() {
-  const auto s = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::system_clock::now().time_since_epoch()).count();
+Moment now_moment(const RenderInputs& inputs) {
+  const auto s = static_cast<int64_t>(std::floor(inputs.now));
   return Moment{s, s, false};
 }
 
@@ -118,7 +117,7 @@ Status since_filter(FilterCtx& ctx, Value& v, const Value* arg, bool reversed) {
       return Status::ok;
     }
   } else {
-    now = now_moment();  // datetime.now(d.tzinfo if is_aware(d) else None)
+    now = now_moment(*ctx.inputs);  // datetime.now(d.tzinfo if is_aware(d) else None)
     now.aware = d.aware;
     now.offset = d.offset;
     now.local = now.seconds + d.offset;
