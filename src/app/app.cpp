@@ -96,9 +96,10 @@ http::Response error_response(int status) { return html(status, pages::error(sta
 
 std::optional<uint32_t> retry_after_conflict(uint32_t attempt) {
   if (attempt >= kMaxAttempts) return std::nullopt;
-  // Full jitter, doubling per attempt from 16 ms up to 256 ms: racing
-  // requests spread out instead of colliding again in step.
-  uint32_t shift = attempt < 5 ? attempt - 1 : 4;
+  // Full jitter, doubling per attempt from 16 ms up to 2 s: racing requests
+  // spread out instead of colliding again in step, over a time that grows
+  // with how many there are (each run holds the record for a load and a save).
+  uint32_t shift = attempt < 8 ? attempt - 1 : 7;
   return 16u << shift;
 }
 

@@ -90,7 +90,7 @@ http::Response effect_failure_response(EffectFailure failure);
 // in all. Returns the ceiling of the random pause before the next attempt
 // (milliseconds), or nullopt when this was the last attempt: then
 // effect_failure_response(conflict) answers 503 with Retry-After.
-inline constexpr uint32_t kMaxAttempts = 8;
+inline constexpr uint32_t kMaxAttempts = 10;
 std::optional<uint32_t> retry_after_conflict(uint32_t attempt);
 
 }  // namespace app
