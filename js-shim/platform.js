@@ -56,6 +56,14 @@ export function wasiImports(getMemory, log) {
       if (text.trim()) log(text.trimEnd());
       return 0;
     },
+    // libc++'s clocks (the template engine's {% now %}, timesince, random):
+    // nanoseconds since the epoch (realtime, 0) or since an arbitrary start.
+    // In Workers both advance only across I/O (Spectre mitigations).
+    clock_time_get(id, precision, out) {
+      const ms = id === 0 ? Date.now() : performance.now();
+      new DataView(getMemory().buffer).setBigUint64(out, BigInt(Math.round(ms * 1e6)), true);
+      return 0;
+    },
     fd_close: () => ENOSYS,
     fd_seek: () => ENOSYS,
     proc_exit(code) {
