@@ -126,8 +126,15 @@ export class Core {
     }
   }
 
-  effectFailure(kind) {
-    return this.guarded(() => readResponse(this.output(this.exports.ll_effect_failure(kind)).reader));
+  // The effects of the request's attempt-th run failed (FAILURE.*): the
+  // response to send, or {retry: ms} to run the request again after a random
+  // pause below ms (a compare-and-set lost a race; the core bounds the runs).
+  effectFailure(kind, attempt = 1) {
+    return this.guarded(() => {
+      const out = this.output(this.exports.ll_effect_failure(kind, attempt));
+      if (out.kind === RESULT.RETRY) return { retry: out.reader.u32() };
+      return { response: readResponse(out.reader) };
+    });
   }
 
   scheduled(now) {
@@ -147,7 +154,8 @@ export class CoreTrap extends Error {
   }
 }
 
-// input: {method, target, headers (a Headers), now (seconds)}; loaded: the
+// input: {method, target, headers (a Headers), now (seconds), attempt (1, or
+// the run after a lost compare-and-set)}; loaded: the
 // answers so far, [{tag, status, kind, value, rows}]. Each string is encoded
 // straight into the module's input buffer, sized for one byte per UTF-16
 // unit (what ASCII needs) and, if some text needs more, sized for the worst
@@ -157,7 +165,7 @@ function writeRequest(core, input, loaded) {
   const names = core.manifest.requestHeaders;
   const values = new Array(names.length);
   let units = input.method.length + input.target.length;
-  let fixed = 8 + 8 + 4;
+  let fixed = 8 + 4 + 8 + 4;
   for (let i = 0; i < names.length; i++) {
     const v = input.headers.get(names[i]);
     values[i] = v;
@@ -184,6 +192,7 @@ class Writer {
     this.overflow = false;
     this.dv.setFloat64(this.base, input.now, true);
     this.pos = 8;
+    this.u32(input.attempt ?? 1);
     this.str(input.method);
     this.str(input.target);
     for (let i = 0; i < values.length; i++) {
@@ -213,6 +222,12 @@ class Writer {
     if (l.status === LOAD.PENDING) return;
     if (l.kind === OP.KV_GET) {
       this.str(l.value ?? '');
+      return;
+    }
+    if (l.kind === OP.DO_GET) {
+      this.str(l.value ?? '');
+      this.dv.setFloat64(this.base + this.pos, l.version ?? 0, true);
+      this.pos += 8;
       return;
     }
     const rows = l.rows ?? [];
@@ -253,6 +268,7 @@ const writer = new Writer();
 function loadedUnits(l) {
   if (l.status === LOAD.PENDING) return 0;
   if (l.kind === OP.KV_GET) return (l.value ?? '').length;
+  if (l.kind === OP.DO_GET) return (l.value ?? '').length + 8;
   let n = 0;
   const rows = l.rows ?? [];
   const columns = rows.length ? Object.keys(rows[0]) : [];
@@ -345,7 +361,15 @@ function readOps(r) {
     switch (op.kind) {
       case OP.KV_GET:
       case OP.KV_DELETE:
+      case OP.DO_GET:
+      case OP.DO_DELETE:
         op.key = r.str();
+        break;
+      case OP.DO_PUT:
+        op.key = r.str();
+        op.value = r.str();
+        op.expireAt = r.f64();
+        op.version = r.f64();
         break;
       case OP.KV_PUT:
         op.key = r.str();

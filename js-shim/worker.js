@@ -1,8 +1,10 @@
 // The Worker-facing half of the shim: turns a fetch event into the core's
 // input, performs the loads the core asks for (starting the ones its manifest
 // says every request to a path needs before calling in) and the effects it
-// returns against the Worker's bindings (KV, D1), and turns the core's answer
-// into a Response. It makes no session or page decisions.
+// returns against the Worker's bindings (KV, D1, Durable Objects), by
+// operation type and never by session engine, and turns the core's answer
+// into a Response. When a compare-and-set write loses a race the core says
+// whether to run the request again. It makes no session or page decisions.
 import { FAILURE, FLAG, LOAD, OP } from './abi.js';
 import { Core, CoreTrap } from './core.js';
 
@@ -57,7 +59,12 @@ function statement(db, op) {
   return op.params.length ? stmt.bind(...op.params) : stmt;
 }
 
-const answerTo = (op, status, value = '', rows = null) => ({ tag: op.tag, kind: op.kind, status, value, rows });
+const answerTo = (op, status, value = '', rows = null, version = 0) =>
+  ({ tag: op.tag, kind: op.kind, status, value, rows, version });
+
+// The Durable Object named by an op's key in its namespace binding
+// (worker/session_object.js: load, save, remove over RPC).
+const objectFor = (namespace, op) => namespace.get(namespace.idFromName(op.key));
 
 // One round of loads: KV gets run concurrently; D1 queries on one binding go
 // in one batch (one round trip, one snapshot). A failure is reported to the
@@ -108,6 +115,21 @@ async function runLoadsUntimed(env, ops, log) {
     pending.push((async () => {
       try {
         if (!binding) throw new Error(`binding ${op.binding} is not configured`);
+        if (op.kind === OP.DO_GET) {
+          const record = await objectFor(binding, op).load();
+          if (record === null) {
+            results[i] = answerTo(op, LOAD.MISSING);
+            return;
+          }
+          const { value, version } = record ?? {};
+          // A plain object, but an RPC result: release it at once.
+          if (typeof Symbol.dispose === 'symbol' && typeof record?.[Symbol.dispose] === 'function') record[Symbol.dispose]();
+          if (typeof value !== 'string' || !Number.isInteger(version) || version < 1) {
+            throw new Error('the object answered something that is not a record');
+          }
+          results[i] = answerTo(op, LOAD.OK, value, null, version);
+          return;
+        }
         if (op.kind !== OP.KV_GET) throw new Error(`unknown load kind ${op.kind}`);
         const value = await binding.get(op.key);
         results[i] = value === null ? answerTo(op, LOAD.MISSING) : answerTo(op, LOAD.OK, value);
@@ -162,28 +184,71 @@ async function kvWrite(binding, op) {
   }
 }
 
-// Effects run in order: D1 statements for one binding as one batch (a
-// transaction), then KV writes. must_change and best_effort come from the core.
-async function runEffects(env, effects, log) {
-  const d1 = effects.filter((op) => op.kind === OP.D1_QUERY);
-  const kv = effects.filter((op) => op.kind !== OP.D1_QUERY);
-  const bindings = [...new Set(d1.map((op) => op.binding))];
-  for (const name of bindings) {
-    const db = env[name];
-    const ops = d1.filter((op) => op.binding === name);
-    let answers;
-    try {
-      if (!db) throw new Error(`binding ${name} is not configured`);
-      answers = await withTimeout(db.batch(ops.map((op) => statement(db, op))), WRITE_TIMEOUT_MS, `D1 batch on ${name}`);
-    } catch (err) {
-      throw new EffectFailed(FAILURE.STORE_UNAVAILABLE, `D1 write on ${name} failed: ${err && err.message}`);
-    }
-    ops.forEach((op, i) => {
-      if ((op.flags & FLAG.MUST_CHANGE) && !(answers[i]?.meta?.changes > 0)) {
-        throw new EffectFailed(FAILURE.SESSION_INTERRUPTED, 'session row vanished before the update');
-      }
-    });
+// One Durable Object write. A put's version is the compare-and-set: N must
+// match, 0 means "no record may exist" (a create) or, with MUST_CHANGE, "a
+// record must exist".
+async function objectWrite(env, op) {
+  const namespace = env[op.binding];
+  let outcome;
+  try {
+    if (!namespace) throw new Error(`binding ${op.binding} is not configured`);
+    const stub = objectFor(namespace, op);
+    const call = op.kind === OP.DO_DELETE
+      ? stub.remove().then(() => 'ok')
+      : stub.save(op.value, op.expireAt, op.version, (op.flags & FLAG.MUST_CHANGE) !== 0);
+    outcome = await withTimeout(call, WRITE_TIMEOUT_MS, `Durable Object write on ${op.binding}`);
+  } catch (err) {
+    throw new EffectFailed(FAILURE.STORE_UNAVAILABLE, `Durable Object write on ${op.binding} failed: ${err && err.message}`);
   }
+  if (outcome === 'ok') return;
+  if (outcome === 'conflict') throw new EffectFailed(FAILURE.CONFLICT, 'session record changed since it was loaded');
+  if (outcome === 'missing') throw new EffectFailed(FAILURE.SESSION_INTERRUPTED, 'session record vanished before the update');
+  // 'exists' (a fresh key already taken) or an answer that is not an outcome.
+  throw new EffectFailed(FAILURE.STORE_UNAVAILABLE, `Durable Object write on ${op.binding} answered ${String(outcome)}`);
+}
+
+// D1 statements for one binding as one batch (a transaction); changes
+// checked per the flags. A COMPARE_AND_SET statement that changed no row lost
+// a race (D1 cannot tell a changed row from a deleted one: the core's re-run
+// does).
+async function d1Batch(env, name, ops) {
+  const db = env[name];
+  let answers;
+  try {
+    if (!db) throw new Error(`binding ${name} is not configured`);
+    answers = await withTimeout(db.batch(ops.map((op) => statement(db, op))), WRITE_TIMEOUT_MS, `D1 batch on ${name}`);
+  } catch (err) {
+    throw new EffectFailed(FAILURE.STORE_UNAVAILABLE, `D1 write on ${name} failed: ${err && err.message}`);
+  }
+  ops.forEach((op, i) => {
+    if (!(op.flags & (FLAG.MUST_CHANGE | FLAG.COMPARE_AND_SET))) return;
+    const changes = answers?.[i]?.meta?.changes;
+    if (typeof changes !== 'number') {
+      throw new EffectFailed(FAILURE.STORE_UNAVAILABLE, `D1 write on ${name} answered without meta.changes`);
+    }
+    if (changes > 0) return;
+    if (op.flags & FLAG.COMPARE_AND_SET) throw new EffectFailed(FAILURE.CONFLICT, 'session row changed since it was loaded');
+    throw new EffectFailed(FAILURE.SESSION_INTERRUPTED, 'session row vanished before the update');
+  });
+}
+
+// Effects run in order: first the COMPARE_AND_SET writes (if one loses its
+// race, nothing else runs), then D1 statements for one binding as one batch
+// (a transaction), then Durable Object writes, then KV writes. must_change
+// and best_effort come from the core.
+async function runEffects(env, effects, log) {
+  const cas = effects.filter((op) => op.flags & FLAG.COMPARE_AND_SET);
+  const rest = cas.length ? effects.filter((op) => !(op.flags & FLAG.COMPARE_AND_SET)) : effects;
+  for (const op of cas) {
+    if (op.kind === OP.D1_QUERY) await d1Batch(env, op.binding, [op]);
+    else if (op.kind === OP.DO_PUT) await objectWrite(env, op);
+    else throw new EffectFailed(FAILURE.STORE_UNAVAILABLE, `op kind ${op.kind} has no compare-and-set`);
+  }
+  const d1 = rest.filter((op) => op.kind === OP.D1_QUERY);
+  const objects = rest.filter((op) => op.kind === OP.DO_PUT || op.kind === OP.DO_DELETE);
+  const kv = rest.filter((op) => op.kind === OP.KV_PUT || op.kind === OP.KV_DELETE);
+  for (const name of new Set(d1.map((op) => op.binding))) await d1Batch(env, name, d1.filter((op) => op.binding === name));
+  for (const op of objects) await objectWrite(env, op);
   for (const op of kv) {
     const binding = env[op.binding];
     try {
@@ -235,41 +300,51 @@ export function createWorker(wasmModule, options = {}) {
     try {
       core.ensure(envJsonOf(env));
       const target = targetOf(request.url);
-      const input = { method: request.method, target, headers: request.headers, now: Date.now() / 1000 };
-      const loaded = [];
-      // Loads the manifest says this path always needs start at once; the
-      // core is called when they are answered, or (if it may need more, e.g.
-      // a session record) at once with them marked pending.
-      const rule = core.prefetchFor(pathOf(target), input.method);
-      let prefetching = rule && runLoads(env, rule.loads, log);
-      if (prefetching && !rule.callWhileLoading) {
-        loaded.push(...(await prefetching));
-        prefetching = null;
-      }
-      const pending = prefetching ? rule.loads.map((op) => answerTo(op, LOAD.PENDING)) : [];
-      let step = core.request(input, pending.length ? pending : loaded);
-      for (let round = 0; step.loads; round++) {
-        if (round === MAX_LOAD_ROUNDS) throw new Error(`the core asked for more than ${MAX_LOAD_ROUNDS} rounds of loads`);
-        const more = step.loads.length ? runLoads(env, step.loads, log) : null;
-        if (prefetching) {
+      // attempt > 1: a run after a compare-and-set lost its race (the core
+      // decides whether there is one, and bounds them).
+      for (let attempt = 1; ; attempt++) {
+        const input = { method: request.method, target, headers: request.headers, now: Date.now() / 1000, attempt };
+        const loaded = [];
+        // Loads the manifest says this path always needs start at once; the
+        // core is called when they are answered, or (if it may need more, e.g.
+        // a session record) at once with them marked pending.
+        const rule = core.prefetchFor(pathOf(target), input.method);
+        let prefetching = rule && runLoads(env, rule.loads, log);
+        if (prefetching && !rule.callWhileLoading) {
           loaded.push(...(await prefetching));
           prefetching = null;
         }
-        if (more) loaded.push(...(await more));
-        step = core.request(input, loaded);
+        const pending = prefetching ? rule.loads.map((op) => answerTo(op, LOAD.PENDING)) : [];
+        let step = core.request(input, pending.length ? pending : loaded);
+        for (let round = 0; step.loads; round++) {
+          if (round === MAX_LOAD_ROUNDS) throw new Error(`the core asked for more than ${MAX_LOAD_ROUNDS} rounds of loads`);
+          const more = step.loads.length ? runLoads(env, step.loads, log) : null;
+          if (prefetching) {
+            loaded.push(...(await prefetching));
+            prefetching = null;
+          }
+          if (more) loaded.push(...(await more));
+          step = core.request(input, loaded);
+        }
+        const answer = step.response;
+        if (!answer.effects.length) return toResponse(answer, log);
+        // Other requests run while the effects are awaited: keep the body.
+        answer.body = answer.body.slice();
+        try {
+          await runEffects(env, answer.effects, log);
+        } catch (err) {
+          if (!(err instanceof EffectFailed)) throw err;
+          const next = core.effectFailure(err.kind, attempt);
+          if (next.retry !== undefined) {
+            log.log(`session save lost a race (${err.message}); running the request again (attempt ${attempt + 1})`);
+            await sleep(Math.random() * next.retry);
+            continue;
+          }
+          log.error(err.message);
+          return toResponse(next.response, log);
+        }
+        return toResponse(answer, log);
       }
-      const answer = step.response;
-      if (!answer.effects.length) return toResponse(answer, log);
-      // Other requests run while the effects are awaited: keep the body.
-      answer.body = answer.body.slice();
-      try {
-        await runEffects(env, answer.effects, log);
-      } catch (err) {
-        if (!(err instanceof EffectFailed)) throw err;
-        log.error(err.message);
-        return toResponse(core.effectFailure(err.kind), log);
-      }
-      return toResponse(answer, log);
     } catch (err) {
       log.error(err instanceof CoreTrap ? `${err.message}; re-creating the instance` : err);
       try {

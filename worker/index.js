@@ -3,6 +3,10 @@
 import wasmModule from '../build/worker/core.wasm';
 import { createWorker } from '../js-shim/worker.js';
 
+// The Durable Object class of the durable_object session engine (binding
+// SESSION_OBJECTS in wrangler.toml).
+export { SessionObject } from './session_object.js';
+
 const worker = createWorker(wasmModule);
 
 export default {

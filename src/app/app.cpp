@@ -96,7 +96,27 @@ App::View index_view(const pages::Pages& pages, session::Session& s, const http:
 
 http::Response error_response(int status) { return html(status, pages::error(status)); }
 
+std::optional<uint32_t> retry_after_conflict(uint32_t attempt) {
+  if (attempt >= kMaxAttempts) return std::nullopt;
+  // Full jitter, doubling per attempt from 16 ms up to 2 s: racing requests
+  // spread out instead of colliding again in step, over a time that grows
+  // with how many there are (each run holds the record for a load and a save).
+  uint32_t shift = attempt < 8 ? attempt - 1 : 7;
+  return 16u << shift;
+}
+
 http::Response effect_failure_response(EffectFailure failure) {
+  if (failure == EffectFailure::conflict) {
+    // Every attempt lost its compare-and-set: the session is being written
+    // by more requests at once than the bound allows. Nothing was saved.
+    http::Response r = error_response(503);
+    r.add_header("Retry-After", "1");
+    r.add_header("Cache-Control", "no-store");
+    r.logs.push_back({http::LogLevel::error, "session save lost the compare-and-set race " +
+                                                 std::to_string(kMaxAttempts) +
+                                                 " times (concurrent requests of one session); nothing was saved"});
+    return r;
+  }
   if (failure == EffectFailure::session_interrupted) {
     // Django's SessionInterrupted: the session was deleted (e.g. a logout in
     // a concurrent request) before this request could save it.
@@ -113,8 +133,9 @@ http::Response effect_failure_response(EffectFailure failure) {
   return r;
 }
 
-App::App(config::Settings settings, std::unique_ptr<pages::Pages> pages)
+App::App(config::Settings settings, const session::Backend* backend, std::unique_ptr<pages::Pages> pages)
     : settings_(std::move(settings)),
+      backend_(backend),
       cookie_signer_(session::kSignedCookiesSalt, settings_.secret_key, settings_.secret_key_fallbacks),
       store_encoder_(session::kStoreSalt, settings_.secret_key, settings_.secret_key_fallbacks,
                      signing::Limits{session::ServerStore::kMaxRecordBytes, 300}),
@@ -126,13 +147,18 @@ std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error) 
     if (error) *error = parsed.error;
     return nullptr;
   }
+  const session::Engine* engine = session::find_engine(parsed.settings->engine);
+  if (!engine) {  // config::parse accepts registered names only
+    if (error) *error = {"SESSION_ENGINE", "is not a registered engine"};
+    return nullptr;
+  }
   tmpl::Error template_error;
   std::unique_ptr<pages::Pages> loaded_pages = pages::Pages::load(&template_error);
   if (!loaded_pages) {
     if (error) *error = {"TEMPLATES", "TemplateSyntaxError: " + template_error.to_string()};
     return nullptr;
   }
-  return std::unique_ptr<App>(new App(std::move(*parsed.settings), std::move(loaded_pages)));
+  return std::unique_ptr<App>(new App(std::move(*parsed.settings), engine->backend, std::move(loaded_pages)));
 }
 
 bool App::uses_session(const http::Request& req) const {
@@ -159,7 +185,7 @@ http::Manifest App::manifest() const {
   // The home page's counts do not depend on the request: the shim starts
   // them before it calls the core, so signed-cookie visits cross once.
   m.prefetch.push_back({"/catalog/", {"GET", "HEAD"}, catalog::count_queries(),
-                        settings_.engine != config::Engine::signed_cookies});
+                        backend_ != nullptr});
   return m;
 }
 
@@ -171,7 +197,7 @@ std::optional<int> App::over_limits(const http::Request& req) const {
 
 std::vector<http::Op> App::plan(const http::Request& req, const std::vector<http::Loaded>& loaded) const {
   if (!uses_session(req) || over_limits(req)) return {};
-  std::vector<http::Op> ops = session::plan_load(settings_.engine, session_cookie(req, nullptr), loaded, req.now);
+  std::vector<http::Op> ops = session::plan_load(backend_, session_cookie(req, nullptr), loaded, req.now, req.attempt);
   // The home page's counts (normally prefetched: see manifest()) go in the
   // same D1 batch as the session row for the db engine.
   if (req.path() == "/catalog/")
@@ -183,10 +209,8 @@ std::vector<http::Op> App::plan(const http::Request& req, const std::vector<http
 http::Response App::scheduled(double now) const {
   http::Response r;
   r.status = 200;
-  if (settings_.engine == config::Engine::db || settings_.engine == config::Engine::cached_db) {
-    r.effects.push_back(session::clear_expired_op(now));
-    r.logs.push_back({http::LogLevel::info, "clearsessions: deleting expired django_session rows"});
-  }
+  if (backend_) r.effects = backend_->clear_expired(now);
+  if (!r.effects.empty()) r.logs.push_back({http::LogLevel::info, "clearsessions: deleting expired sessions"});
   return r;
 }
 
@@ -240,8 +264,8 @@ http::Response App::with_session(const http::Request& req, const std::vector<htt
   std::optional<session::SignedCookieStore> cookie_store;
   std::optional<session::ServerStore> server_store;
   session::Store* store;
-  if (settings_.engine == config::Engine::signed_cookies) store = &cookie_store.emplace(cookie_signer_);
-  else store = &server_store.emplace(settings_.engine, store_encoder_, loaded, req.entropy);
+  if (!backend_) store = &cookie_store.emplace(cookie_signer_);
+  else store = &server_store.emplace(*backend_, store_encoder_, loaded, req.entropy);
   session::Session s(*store, cookie_value, policy, req.now);
 
   View v = view(s, req);
@@ -252,6 +276,12 @@ http::Response App::with_session(const http::Request& req, const std::vector<htt
     http::Response r = effect_failure_response(EffectFailure::store_unavailable);
     r.logs = {{http::LogLevel::error, "session store read failed; answering 503 without writing"}};
     return r;
+  }
+  if (server_store && req.attempt > 1 && server_store->record_missing) {
+    // A re-run after a lost compare-and-set (only updates of a loaded record
+    // use one) finds the record gone: deleted by a concurrent request, e.g. a
+    // logout. Django's UpdateError: nothing is written.
+    return effect_failure_response(EffectFailure::session_interrupted);
   }
   if (cookie_store && cookie_store->load_error)
     logs.push_back({http::LogLevel::info, std::string("session cookie rejected: ") + signing::describe(*cookie_store->load_error)});

@@ -11,6 +11,7 @@
 #include "app/pages.h"
 #include "config/settings.h"
 #include "http/message.h"
+#include "session/backend.h"
 #include "session/middleware.h"
 #include "session/session.h"
 #include "signing/signing.h"
@@ -57,7 +58,7 @@ class App {
   const config::Settings& settings() const { return settings_; }
 
  private:
-  App(config::Settings settings, std::unique_ptr<pages::Pages> pages);
+  App(config::Settings settings, const session::Backend* backend, std::unique_ptr<pages::Pages> pages);
 
   http::Response route(const http::Request& request, const std::vector<http::Loaded>& loaded) const;
   http::Response with_session(const http::Request& request, const std::vector<http::Loaded>& loaded,
@@ -68,6 +69,7 @@ class App {
   std::optional<int> over_limits(const http::Request& request) const;
 
   config::Settings settings_;
+  const session::Backend* backend_;  // SESSION_ENGINE's; nullptr: signed cookies
   signing::TimestampSigner cookie_signer_;
   signing::TimestampSigner store_encoder_;  // SessionBase.encode() for KV/D1 records
   std::unique_ptr<pages::Pages> pages_;     // templates parsed once per isolate
@@ -78,8 +80,17 @@ class App {
 // malformed envelope, a trap the shim recovered from).
 http::Response error_response(int status);
 
-// What the shim reports when performing a response's effects failed.
-enum class EffectFailure { store_unavailable = 1, session_interrupted = 2 };
+// What the shim reports when performing a response's effects failed
+// (abi::FAILURE_*).
+enum class EffectFailure { store_unavailable = 1, session_interrupted = 2, conflict = 3 };
 http::Response effect_failure_response(EffectFailure failure);
+
+// A compare-and-set write lost a race (EffectFailure::conflict): the request
+// runs again from its loads, on the fresh record, at most kMaxAttempts times
+// in all. Returns the ceiling of the random pause before the next attempt
+// (milliseconds), or nullopt when this was the last attempt: then
+// effect_failure_response(conflict) answers 503 with Retry-After.
+inline constexpr uint32_t kMaxAttempts = 10;
+std::optional<uint32_t> retry_after_conflict(uint32_t attempt);
 
 }  // namespace app

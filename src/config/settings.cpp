@@ -3,17 +3,9 @@
 #include <cctype>
 #include <charconv>
 
-namespace config {
+#include "session/backend.h"
 
-const char* engine_name(Engine e) {
-  switch (e) {
-    case Engine::signed_cookies: return "django.contrib.sessions.backends.signed_cookies";
-    case Engine::cache: return "django.contrib.sessions.backends.cache";
-    case Engine::db: return "django.contrib.sessions.backends.db";
-    case Engine::cached_db: return "django.contrib.sessions.backends.cached_db";
-  }
-  return "";
-}
+namespace config {
 
 namespace {
 
@@ -115,11 +107,13 @@ Parsed parse(const pyjson::Json& env) {
   }
 
   if (auto engine = r.string("SESSION_ENGINE")) {
-    if (*engine == engine_name(Engine::signed_cookies)) s.engine = Engine::signed_cookies;
-    else if (*engine == engine_name(Engine::cache)) s.engine = Engine::cache;
-    else if (*engine == engine_name(Engine::db)) s.engine = Engine::db;
-    else if (*engine == engine_name(Engine::cached_db)) s.engine = Engine::cached_db;
-    else r.fail("SESSION_ENGINE", "unknown engine '" + *engine + "'; use django.contrib.sessions.backends.signed_cookies, .cache, .db or .cached_db");
+    if (session::find_engine(*engine)) {
+      s.engine = *engine;
+    } else {
+      std::string known;
+      for (const std::string& name : session::engine_names()) known += (known.empty() ? "" : ", ") + name;
+      r.fail("SESSION_ENGINE", "unknown engine '" + *engine + "'; use one of " + known);
+    }
   }
 
   if (auto name = r.string("SESSION_COOKIE_NAME")) {

@@ -12,13 +12,13 @@
 
 namespace config {
 
-enum class Engine { signed_cookies, cache, db, cached_db };
-const char* engine_name(Engine e);
+// Django's default SESSION_ENGINE.
+inline constexpr const char* kDefaultEngine = "django.contrib.sessions.backends.db";
 
 struct Settings {
   std::string secret_key;
   std::vector<std::string> secret_key_fallbacks;
-  Engine engine = Engine::db;
+  std::string engine = kDefaultEngine;  // a registered engine's dotted name (session::find_engine)
   std::string cookie_name = "sessionid";
   int64_t cookie_age = 1209600;
   std::optional<std::string> cookie_domain;

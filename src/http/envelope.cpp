@@ -120,7 +120,15 @@ void put_ops(std::string& out, const std::vector<http::Op>& ops, Symbols& symbol
     put_symbol(out, op.binding, symbols);
     switch (op.kind) {
       case http::OpKind::kv_get:
-      case http::OpKind::kv_delete: put_str(out, op.key); break;
+      case http::OpKind::kv_delete:
+      case http::OpKind::do_get:
+      case http::OpKind::do_delete: put_str(out, op.key); break;
+      case http::OpKind::do_put:
+        put_str(out, op.key);
+        put_str(out, op.value);
+        put_f64(out, op.expire_at);
+        put_f64(out, op.version);
+        break;
       case http::OpKind::kv_put:
         put_str(out, op.key);
         put_str(out, op.value);
@@ -156,7 +164,9 @@ std::optional<Input> decode_request(std::string_view bytes, const std::vector<st
   Reader r(bytes);
   Input in;
   uint32_t n;
-  if (!r.f64(in.request.now) || !r.str(in.request.method) || !r.str(in.request.target)) return std::nullopt;
+  if (!r.f64(in.request.now) || !r.u32(in.request.attempt) || in.request.attempt == 0 || !r.str(in.request.method) ||
+      !r.str(in.request.target))
+    return std::nullopt;
   for (const std::string& name : header_names) {
     std::optional<std::string> value;
     if (!r.optional_str(value)) return std::nullopt;
@@ -171,6 +181,8 @@ std::optional<Input> decode_request(std::string_view bytes, const std::vector<st
     if (status == abi::LOAD_PENDING) continue;
     if (kind == abi::OP_KV_GET) {
       if (!r.str(l.value)) return std::nullopt;
+    } else if (kind == abi::OP_DO_GET) {
+      if (!r.str(l.value) || !r.f64(l.version)) return std::nullopt;
     } else if (kind == abi::OP_D1_QUERY) {
       uint32_t columns, rows;
       if (!r.u32(columns) || columns > kMaxColumns) return std::nullopt;
@@ -232,6 +244,12 @@ void encode_response(std::string& out, const http::Response& r, Symbols& symbols
     put_str(out, log.message);
   }
   finish(out, abi::RESULT_RESPONSE);
+}
+
+void encode_retry(std::string& out, uint32_t max_delay_ms) {
+  start(out);
+  put_u32(out, max_delay_ms);
+  finish(out, abi::RESULT_RETRY);
 }
 
 void encode_message(std::string& out, uint32_t kind, std::string_view message) {

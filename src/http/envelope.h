@@ -36,7 +36,7 @@ struct Input {
   std::vector<http::Loaded> loaded;
 };
 
-// A request as the shim sends it: the values of `header_names` (the
+// A request as the shim sends it (now, attempt, method, target): the values of `header_names` (the
 // manifest's request headers, in order), then the answers so far.
 std::optional<Input> decode_request(std::string_view bytes, const std::vector<std::string>& header_names);
 
@@ -44,6 +44,9 @@ std::optional<Input> decode_request(std::string_view bytes, const std::vector<st
 void encode_manifest(std::string& out, const http::Manifest& manifest, Symbols& symbols);
 void encode_loads(std::string& out, const std::vector<http::Op>& loads, Symbols& symbols);
 void encode_response(std::string& out, const http::Response& response, Symbols& symbols);
+// Run the request again (a compare-and-set lost a race) after a random pause
+// shorter than max_delay_ms.
+void encode_retry(std::string& out, uint32_t max_delay_ms);
 // A header of this kind followed by the message bytes (configuration errors).
 void encode_message(std::string& out, uint32_t kind, std::string_view message);
 

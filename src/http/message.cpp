@@ -96,4 +96,34 @@ const Loaded* find_loaded(const std::vector<Loaded>& loaded, LoadTag tag) {
   return nullptr;
 }
 
+Op Op::do_get(std::string binding, std::string key, LoadTag tag) {
+  Op op;
+  op.kind = OpKind::do_get;
+  op.binding = std::move(binding);
+  op.key = std::move(key);
+  op.tag = tag;
+  return op;
+}
+
+Op Op::do_put(std::string binding, std::string key, std::string value, double expire_at, double version,
+              uint8_t flags) {
+  Op op;
+  op.kind = OpKind::do_put;
+  op.binding = std::move(binding);
+  op.key = std::move(key);
+  op.value = std::move(value);
+  op.expire_at = expire_at;
+  op.version = version;
+  op.flags = flags;
+  return op;
+}
+
+Op Op::do_delete(std::string binding, std::string key) {
+  Op op;
+  op.kind = OpKind::do_delete;
+  op.binding = std::move(binding);
+  op.key = std::move(key);
+  return op;
+}
+
 }  // namespace http

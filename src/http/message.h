@@ -20,6 +20,9 @@ struct Request {
   // WASM the shim sends only those.
   std::vector<std::pair<std::string, std::string>> headers;
   double now = 0;           // Unix seconds
+  // 1, or which run of this request it is after compare-and-set writes lost
+  // races (abi::RESULT_RETRY): the core re-runs the view on the fresh record.
+  uint32_t attempt = 1;
   // CSPRNG bytes for the keys this request mints. Empty (always, in
   // production): drawn from platform::random_bytes when a key is minted.
   std::string entropy;
@@ -59,12 +62,24 @@ enum class OpKind : uint8_t {
   kv_put = abi::OP_KV_PUT,
   kv_delete = abi::OP_KV_DELETE,
   d1_query = abi::OP_D1_QUERY,
+  do_get = abi::OP_DO_GET,
+  do_put = abi::OP_DO_PUT,
+  do_delete = abi::OP_DO_DELETE,
 };
 // must_change: a D1 statement must change a row, a KV put needs the key to
 //   exist already; otherwise the session was deleted during the request
 //   (Django's UpdateError) and the shim asks the core for the 400 page.
 // best_effort: a failure is logged, not fatal (cached_db's cache write).
-enum OpFlags : uint8_t { op_none = 0, op_must_change = abi::FLAG_MUST_CHANGE, op_best_effort = abi::FLAG_BEST_EFFORT };
+// compare_and_set: a write conditioned on the record as loaded (a D1 UPDATE
+//   ... AND session_data = <loaded>, a DO put on the loaded version) that
+//   changed nothing lost a race: the shim reports abi::FAILURE_CONFLICT, runs
+//   none of the other effects, and the core re-runs the request.
+enum OpFlags : uint8_t {
+  op_none = 0,
+  op_must_change = abi::FLAG_MUST_CHANGE,
+  op_best_effort = abi::FLAG_BEST_EFFORT,
+  op_compare_and_set = abi::FLAG_COMPARE_AND_SET,
+};
 
 // Names what a planned load is for; the shim returns it with the answer.
 // Each planner uses tags of its own (catalog::, session::).
@@ -73,9 +88,11 @@ using LoadTag = uint32_t;
 struct Op {
   OpKind kind = OpKind::kv_get;
   std::string binding;  // the wrangler.toml binding name
-  std::string key;      // KV
-  std::string value;    // KV put
+  std::string key;      // KV, DO (the object's name)
+  std::string value;    // KV put, DO put
   int64_t ttl = 0;      // KV put: expirationTtl (seconds), 0 = none
+  double expire_at = 0;  // DO put: Unix seconds; the object's alarm deletes the record then
+  double version = 0;    // DO put: the version the record must have (0: must not exist)
   std::string sql;      // D1
   std::vector<SqlValue> params;
   uint8_t flags = op_none;
@@ -86,6 +103,10 @@ struct Op {
   static Op kv_delete(std::string binding, std::string key);
   static Op d1(std::string binding, std::string sql, std::vector<SqlValue> params, uint8_t flags = op_none,
                LoadTag tag = 0);
+  static Op do_get(std::string binding, std::string key, LoadTag tag);
+  static Op do_put(std::string binding, std::string key, std::string value, double expire_at, double version,
+                   uint8_t flags);
+  static Op do_delete(std::string binding, std::string key);
 };
 
 enum class LoadStatus : uint8_t {
@@ -98,8 +119,9 @@ enum class LoadStatus : uint8_t {
 struct Loaded {
   LoadTag tag = 0;
   LoadStatus status = LoadStatus::missing;
-  std::string value;  // KV value
+  std::string value;  // KV value, DO record
   Rows rows;          // D1 result
+  double version = 0;  // DO record's version (for its compare-and-set)
 };
 const Loaded* find_loaded(const std::vector<Loaded>& loaded, LoadTag tag);
 

@@ -15,68 +15,15 @@ bool is_lookup_key(std::string_view key) {
   return true;
 }
 
-std::string d1_datetime(double t) {
-  std::string iso = timeutil::format_iso8601(t);  // YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00
-  std::string date = iso.substr(0, 10), clock = iso.substr(11, 8);
-  std::string micros = "000000";
-  if (iso[19] == '.') micros = iso.substr(20, 6);
-  return date + " " + clock + "." + micros;
+std::vector<http::Op> plan_load(const Backend* backend, const std::optional<std::string>& cookie_key,
+                                const std::vector<http::Loaded>& loaded, double now, uint32_t attempt) {
+  if (!backend || !cookie_key || !is_lookup_key(*cookie_key)) return {};
+  return backend->plan_load(*cookie_key, loaded, now, attempt);
 }
 
-namespace {
-
-std::string kv_key(config::Engine engine, std::string_view key) {
-  std::string out(engine == config::Engine::cached_db ? kCachedDbPrefix : kCachePrefix);
-  out.append(key);
-  return out;
-}
-
-bool uses_kv(config::Engine e) { return e == config::Engine::cache || e == config::Engine::cached_db; }
-bool uses_d1(config::Engine e) { return e == config::Engine::db || e == config::Engine::cached_db; }
-
-constexpr std::string_view kSelectSession =
-    "SELECT session_data FROM django_session WHERE session_key = ?1 AND expire_date > ?2";
-
-using config::kD1Binding;
-using config::kKvBinding;
-
-http::Op d1_select(std::string_view key, double now) {
-  return http::Op::d1(std::string(kD1Binding), std::string(kSelectSession),
-                      {http::SqlValue::of(std::string(key)), http::SqlValue::of(d1_datetime(now))}, http::op_none,
-                      kD1RecordTag);
-}
-
-}  // namespace
-
-std::vector<http::Op> plan_load(config::Engine engine, const std::optional<std::string>& cookie_key,
-                                const std::vector<http::Loaded>& loaded, double now) {
-  std::vector<http::Op> ops;
-  if (engine == config::Engine::signed_cookies || !cookie_key || !is_lookup_key(*cookie_key)) return ops;
-  if (uses_kv(engine)) {
-    std::string key = kv_key(engine, *cookie_key);
-    const http::Loaded* kv = http::find_loaded(loaded, kKvRecordTag);
-    if (!kv) {
-      ops.push_back(http::Op::kv_get(std::string(kKvBinding), key, kKvRecordTag));
-      return ops;
-    }
-    // cached_db falls through to the database only on a clean cache miss; a
-    // failed cache read is not a miss (and is only a cache: D1 decides).
-    if (engine == config::Engine::cache || kv->status == http::LoadStatus::ok) return ops;
-  }
-  if (uses_d1(engine)) {
-    if (!http::find_loaded(loaded, kD1RecordTag)) ops.push_back(d1_select(*cookie_key, now));
-  }
-  return ops;
-}
-
-http::Op clear_expired_op(double now) {
-  return http::Op::d1(std::string(kD1Binding), "DELETE FROM django_session WHERE expire_date < ?1",
-                      {http::SqlValue::of(d1_datetime(now))});
-}
-
-ServerStore::ServerStore(config::Engine engine, const signing::TimestampSigner& encoder,
+ServerStore::ServerStore(const Backend& backend, const signing::TimestampSigner& encoder,
                          const std::vector<http::Loaded>& loaded, std::string_view entropy)
-    : engine_(engine), encoder_(encoder), loaded_(loaded), entropy_(entropy) {}
+    : backend_(backend), encoder_(encoder), loaded_(loaded), entropy_(entropy) {}
 
 std::optional<ServerStore::Record> ServerStore::decode_record(const std::string& encoded, double now) {
   auto r = encoder_.unsign_object(encoded, now, -1);
@@ -92,55 +39,30 @@ std::optional<ServerStore::Record> ServerStore::decode_record(const std::string&
 Json ServerStore::load(Session& s) {
   const std::string key = *s.session_key();
   auto miss = [&] {
+    record_missing = true;
     set_session_key(s, std::nullopt);  // an unknown key is never reused
     return Json::object();
   };
   if (!is_lookup_key(key)) return miss();
 
-  std::optional<std::string> encoded;
-  bool from_database = false;
-  if (uses_kv(engine_)) {
-    const http::Loaded* kv = http::find_loaded(loaded_, kKvRecordTag);
-    if (kv && kv->status == http::LoadStatus::ok) {
-      encoded = kv->value;
-    } else if ((!kv || kv->status == http::LoadStatus::failed) && engine_ == config::Engine::cache) {
-      unavailable = true;
-      return Json::object();
-    }
+  Found found = backend_.load(key, loaded_);
+  if (found.status == Found::Status::failed) {
+    unavailable = true;
+    return Json::object();
   }
-  if (!encoded && uses_d1(engine_)) {
-    const http::Loaded* row = http::find_loaded(loaded_, kD1RecordTag);
-    if (!row || row->status != http::LoadStatus::ok) {
-      unavailable = true;
-      return Json::object();
-    }
-    // D1 answers rows: none is "no such session", one must carry
-    // session_data as text. Any other shape is a failed read, not a miss:
-    // treating it as one would mint a new key and lose the session.
-    if (!row->rows.rows.empty()) {
-      const http::SqlValue* data = row->rows.cell(0, "session_data");
-      if (!data || data->type != http::SqlValue::Type::text) {
-        unavailable = true;
-        return Json::object();
-      }
-      encoded = data->text;
-    }
-    from_database = encoded.has_value();
-  }
-  if (!encoded) return miss();
+  if (found.status == Found::Status::missing) return miss();
+  loaded_key_ = key;
+  loaded_record_ = found;
 
-  std::optional<Record> record = decode_record(*encoded, s.now());
+  std::optional<Record> record = decode_record(found.encoded, s.now());
   if (!record) return Json::object();  // as Django: corrupt data loads empty, the key stays
   // Records carry their own expiry: the signing timestamp is the last save,
-  // and _session_expiry (if set) or SESSION_COOKIE_AGE the lifetime. KV
-  // deletes lazily and D1 rows linger until clearsessions; check both.
+  // and _session_expiry (if set) or SESSION_COOKIE_AGE the lifetime. Stores
+  // delete lazily (KV, D1 rows until clearsessions); check every read.
   auto expiry = record->data.find(kExpiryKey);
   double deadline = s.get_expiry_date(record->saved_at, expiry == record->data.end() ? Json(nullptr) : *expiry);
   if (s.now() >= deadline) return miss();
-  if (from_database && engine_ == config::Engine::cached_db) {
-    int64_t remaining = static_cast<int64_t>(deadline - s.now());
-    backfill_ = Backfill{kv_key(engine_, key), *encoded, remaining < kKvMinTtl ? kKvMinTtl : remaining};
-  }
+  if (found.refill) refill_ = Refill{key, found.encoded, static_cast<int64_t>(deadline - s.now())};
   return std::move(record->data);
 }
 
@@ -193,7 +115,7 @@ SaveStatus ServerStore::save(Session& s, bool must_create) {
   p.encoded = encoder_.sign_serialized(json, static_cast<int64_t>(std::floor(s.now())));
   p.expire_date = s.get_expiry_date();
   p.expiry_age = s.get_expiry_age();
-  backfill_.reset();
+  refill_.reset();
   return SaveStatus::ok;
 }
 
@@ -201,7 +123,7 @@ void ServerStore::remove(Session& s, std::optional<std::string> key) {
   if (!key) key = s.session_key();
   if (!key) return;
   // A logout after a cache miss must not first refill the cache it deletes.
-  if (backfill_ && backfill_->kv_key == kv_key(engine_, *key)) backfill_.reset();
+  if (refill_ && refill_->key == *key) refill_.reset();
   Pending& p = pending(*key);
   if (p.create) {
     pending_.erase(*key);  // never stored: nothing to delete
@@ -212,49 +134,23 @@ void ServerStore::remove(Session& s, std::optional<std::string> key) {
 
 std::vector<http::Op> ServerStore::effects() const {
   std::vector<http::Op> ops;
-  if (backfill_ && uses_kv(engine_)) {
-    // cached_db read the database after a cache miss: refill the cache.
-    ops.push_back(http::Op::kv_put(std::string(kKvBinding), backfill_->kv_key, backfill_->encoded, backfill_->ttl,
-                                   http::op_best_effort));
-  }
+  if (refill_) backend_.refill(refill_->key, refill_->encoded, refill_->ttl, ops);
   for (const std::string& key : order_) {
     auto it = pending_.find(key);
     if (it == pending_.end()) continue;
     const Pending& p = it->second;
-    std::string kvk = kv_key(engine_, key);
+    Write w;
+    w.key = key;
     if (p.deleted) {
-      if (uses_d1(engine_))
-        ops.push_back(http::Op::d1(std::string(kD1Binding), "DELETE FROM django_session WHERE session_key = ?1",
-                                   {http::SqlValue::of(key)}));
-      if (uses_kv(engine_)) ops.push_back(http::Op::kv_delete(std::string(kKvBinding), kvk));
-      continue;
+      w.kind = Write::Kind::remove;
+    } else {
+      w.kind = p.create ? Write::Kind::create : Write::Kind::update;
+      w.encoded = p.encoded;
+      w.expire_date = p.expire_date;
+      w.expiry_age = p.expiry_age;
+      if (!p.create && key == loaded_key_) w.loaded = &loaded_record_;
     }
-    if (uses_d1(engine_)) {
-      if (p.create)
-        ops.push_back(http::Op::d1(std::string(kD1Binding),
-                                   "INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?1, ?2, ?3)",
-                                   {http::SqlValue::of(key), http::SqlValue::of(p.encoded),
-                                    http::SqlValue::of(d1_datetime(p.expire_date))}));
-      else
-        ops.push_back(http::Op::d1(std::string(kD1Binding),
-                                   "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1",
-                                   {http::SqlValue::of(key), http::SqlValue::of(p.encoded),
-                                    http::SqlValue::of(d1_datetime(p.expire_date))},
-                                   http::op_must_change));
-    }
-    if (uses_kv(engine_)) {
-      if (p.expiry_age <= 0) {
-        ops.push_back(http::Op::kv_delete(std::string(kKvBinding), kvk));
-        continue;
-      }
-      // KV refuses TTLs under 60 s; the record's own expiry (checked on read)
-      // keeps a shorter lifetime exact.
-      int64_t ttl = p.expiry_age < kKvMinTtl ? kKvMinTtl : p.expiry_age;
-      uint8_t flags = engine_ == config::Engine::cached_db ? http::op_best_effort
-                      : p.create                            ? http::op_none
-                                                            : http::op_must_change;
-      ops.push_back(http::Op::kv_put(std::string(kKvBinding), kvk, p.encoded, ttl, flags));
-    }
+    backend_.write(w, ops);
   }
   return ops;
 }

@@ -109,8 +109,17 @@ LL_EXPORT(ll_request) const char* ll_request(size_t len) {
 
 LL_EXPORT(ll_error_page) const char* ll_error_page(int status) { return respond(app::error_response(status)); }
 
-// The shim could not perform a response's effects (abi::FAILURE_*).
-LL_EXPORT(ll_effect_failure) const char* ll_effect_failure(int kind) {
+// The shim could not perform the effects of the request's attempt-th run
+// (abi::FAILURE_*). A lost compare-and-set is answered RESULT_RETRY (run it
+// again) until the attempts run out.
+LL_EXPORT(ll_effect_failure) const char* ll_effect_failure(int kind, uint32_t attempt) {
+  if (kind == abi::FAILURE_CONFLICT) {
+    if (std::optional<uint32_t> pause = app::retry_after_conflict(attempt)) {
+      envelope::encode_retry(g_output, *pause);
+      return g_output.data();
+    }
+    return respond(app::effect_failure_response(app::EffectFailure::conflict));
+  }
   return respond(app::effect_failure_response(kind == abi::FAILURE_SESSION_INTERRUPTED
                                                   ? app::EffectFailure::session_interrupted
                                                   : app::EffectFailure::store_unavailable));

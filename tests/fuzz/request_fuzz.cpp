@@ -18,7 +18,8 @@ std::unique_ptr<app::App> make(const char* engine) {
 }
 const std::unique_ptr<app::App> apps[] = {
     make("django.contrib.sessions.backends.signed_cookies"), make("django.contrib.sessions.backends.cache"),
-    make("django.contrib.sessions.backends.db"), make("django.contrib.sessions.backends.cached_db")};
+    make("django.contrib.sessions.backends.db"), make("django.contrib.sessions.backends.cached_db"),
+    make("locallibrary.sessions.backends.durable_object")};
 
 void check(const http::Response& r) {
   if (r.status < 200 || r.status > 599) __builtin_trap();
@@ -40,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.method = "GET";
   req.target = size % 3 ? "/catalog/" : "/__test__/session?op=get:x&op=set:y=" + input.substr(0, 64);
   req.now = 1700000000;
+  req.attempt = 1 + size % 3;  // re-runs after a lost compare-and-set too
   req.entropy = std::string(48, '\x5a');
   req.headers = {{"cookie", "sessionid=" + input}};
   for (const auto& a : apps) {
@@ -50,6 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const auto& op : ops) {
         http::LoadStatus status = static_cast<http::LoadStatus>((size + round) % 3);
         http::Loaded answer{op.tag, status, input, {}};
+        answer.version = static_cast<double>(size % 4);
         if (op.kind == http::OpKind::d1_query)
           answer.rows = {{"session_data", "n"}, {{http::SqlValue::of(input), http::SqlValue::of(double(size))}}};
         loaded.push_back(std::move(answer));

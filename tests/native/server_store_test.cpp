@@ -13,8 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "config/settings.h"
 #include "http/message.h"
+#include "session/backend.h"
+#include "session/backends/storage.h"
 #include "session/server_store.h"
 #include "session/session.h"
 #include "signing/signing.h"
@@ -22,7 +23,6 @@
 
 namespace {
 
-using config::Engine;
 using http::Loaded;
 using http::LoadStatus;
 using http::Op;
@@ -37,6 +37,24 @@ constexpr const char* kSecret = "django-insecure-example-key";
 const std::string kKey = "abcdefghijklmnopqrstuvwxyz012345";  // 32 of [a-z0-9]
 const std::string kSelect = "SELECT session_data FROM django_session WHERE session_key = ?1 AND expire_date > ?2";
 const std::string kEntropy(48, '\x5a');
+
+// The engines by their registered names (src/session/engines.cpp).
+enum class Engine { signed_cookies, cache, db, cached_db, durable_object };
+const char* engine_name(Engine e) {
+  switch (e) {
+    case Engine::signed_cookies: return "django.contrib.sessions.backends.signed_cookies";
+    case Engine::cache: return "django.contrib.sessions.backends.cache";
+    case Engine::db: return "django.contrib.sessions.backends.db";
+    case Engine::cached_db: return "django.contrib.sessions.backends.cached_db";
+    case Engine::durable_object: return "locallibrary.sessions.backends.durable_object";
+  }
+  return "";
+}
+const session::Backend* backend_of(Engine e) {
+  const session::Engine* found = session::find_engine(engine_name(e));
+  REQUIRE(found != nullptr);
+  return found->backend;
+}
 
 const signing::TimestampSigner& encoder() {
   static const signing::TimestampSigner e(session::kStoreSalt, kSecret, {}, signing::Limits{session::ServerStore::kMaxRecordBytes, 300});
@@ -113,7 +131,7 @@ struct Request {
   Session s;
   Request(Engine e, std::optional<std::string> cookie, std::vector<Loaded> answers, double now = kNow,
           session::Policy policy = {})
-      : loaded(std::move(answers)), store(e, encoder(), loaded, kEntropy), s(store, std::move(cookie), policy, now) {}
+      : loaded(std::move(answers)), store(*backend_of(e), encoder(), loaded, kEntropy), s(store, std::move(cookie), policy, now) {}
 };
 
 std::vector<Op> of_kind(const std::vector<Op>& ops, OpKind kind) {
@@ -164,54 +182,54 @@ TEST_CASE("d1_datetime is Django's SQLite text: YYYY-MM-DD HH:MM:SS.ffffff, UTC"
 
 TEST_CASE("plan_load: nothing to load without a usable key or for signed cookies") {
   for (Engine e : {Engine::signed_cookies, Engine::cache, Engine::db, Engine::cached_db}) {
-    CAPTURE(config::engine_name(e));
-    CHECK(session::plan_load(e, std::nullopt, {}, kNow).empty());
-    CHECK(session::plan_load(e, std::string(1240, 'a'), {}, kNow).empty());
-    CHECK(session::plan_load(e, std::string("abc"), {}, kNow).empty());
-    CHECK(session::plan_load(e, std::string("NOT-A-KEY-but-long-enough"), {}, kNow).empty());
+    CAPTURE(engine_name(e));
+    CHECK(session::plan_load(backend_of(e), std::nullopt, {}, kNow).empty());
+    CHECK(session::plan_load(backend_of(e), std::string(1240, 'a'), {}, kNow).empty());
+    CHECK(session::plan_load(backend_of(e), std::string("abc"), {}, kNow).empty());
+    CHECK(session::plan_load(backend_of(e), std::string("NOT-A-KEY-but-long-enough"), {}, kNow).empty());
   }
-  CHECK(session::plan_load(Engine::signed_cookies, kKey, {}, kNow).empty());
+  CHECK(session::plan_load(backend_of(Engine::signed_cookies), kKey, {}, kNow).empty());
 }
 
 TEST_CASE("plan_load: cache asks KV once, whatever the answer") {
-  auto round1 = session::plan_load(Engine::cache, kKey, {}, kNow);
+  auto round1 = session::plan_load(backend_of(Engine::cache), kKey, {}, kNow);
   REQUIRE(round1.size() == 1);
   CHECK(round1[0].kind == OpKind::kv_get);
   CHECK(round1[0].binding == "SESSIONS");
   CHECK(round1[0].key == "django.contrib.sessions.cache" + kKey);
   for (LoadStatus st : {LoadStatus::ok, LoadStatus::missing, LoadStatus::failed})
-    CHECK(session::plan_load(Engine::cache, kKey, {kv_answer(Engine::cache, st, "x")}, kNow).empty());
+    CHECK(session::plan_load(backend_of(Engine::cache), kKey, {kv_answer(Engine::cache, st, "x")}, kNow).empty());
 }
 
 TEST_CASE("plan_load: db asks D1 for a live row, with the key and now as parameters") {
-  auto round1 = session::plan_load(Engine::db, kKey, {}, kNow);
+  auto round1 = session::plan_load(backend_of(Engine::db), kKey, {}, kNow);
   REQUIRE(round1.size() == 1);
   CHECK(round1[0].kind == OpKind::d1_query);
   CHECK(round1[0].binding == "DB");
   CHECK(round1[0].sql == kSelect);
   CHECK(params_of(round1[0]) == Json::array({kKey, "2023-11-14 22:13:20.000000"}));
-  CHECK(session::plan_load(Engine::db, kKey, {d1_answer(LoadStatus::ok)}, kNow).empty());
-  CHECK(session::plan_load(Engine::db, kKey, {d1_answer(LoadStatus::failed)}, kNow).empty());
+  CHECK(session::plan_load(backend_of(Engine::db), kKey, {d1_answer(LoadStatus::ok)}, kNow).empty());
+  CHECK(session::plan_load(backend_of(Engine::db), kKey, {d1_answer(LoadStatus::failed)}, kNow).empty());
 }
 
 TEST_CASE("plan_load: cached_db asks D1 only after KV missed (or failed)") {
   const Engine e = Engine::cached_db;
-  auto round1 = session::plan_load(e, kKey, {}, kNow);
+  auto round1 = session::plan_load(backend_of(e), kKey, {}, kNow);
   REQUIRE(round1.size() == 1);
   CHECK(round1[0].kind == OpKind::kv_get);
   CHECK(round1[0].key == "django.contrib.sessions.cached_db" + kKey);
 
-  SUBCASE("a KV hit ends the plan") { CHECK(session::plan_load(e, kKey, {kv_answer(e, LoadStatus::ok, "x")}, kNow).empty()); }
+  SUBCASE("a KV hit ends the plan") { CHECK(session::plan_load(backend_of(e), kKey, {kv_answer(e, LoadStatus::ok, "x")}, kNow).empty()); }
   SUBCASE("a KV miss asks D1") {
-    auto round2 = session::plan_load(e, kKey, {kv_answer(e, LoadStatus::missing)}, kNow);
+    auto round2 = session::plan_load(backend_of(e), kKey, {kv_answer(e, LoadStatus::missing)}, kNow);
     REQUIRE(round2.size() == 1);
     CHECK(round2[0].kind == OpKind::d1_query);
     CHECK(round2[0].sql == kSelect);
     CHECK(params_of(round2[0])[0] == kKey);
-    CHECK(session::plan_load(e, kKey, {kv_answer(e, LoadStatus::missing), d1_answer(LoadStatus::ok)}, kNow).empty());
+    CHECK(session::plan_load(backend_of(e), kKey, {kv_answer(e, LoadStatus::missing), d1_answer(LoadStatus::ok)}, kNow).empty());
   }
   SUBCASE("a failed KV read is not a miss, but D1 decides") {
-    auto round2 = session::plan_load(e, kKey, {kv_answer(e, LoadStatus::failed)}, kNow);
+    auto round2 = session::plan_load(backend_of(e), kKey, {kv_answer(e, LoadStatus::failed)}, kNow);
     REQUIRE(round2.size() == 1);
     CHECK(round2[0].kind == OpKind::d1_query);
   }
@@ -219,7 +237,7 @@ TEST_CASE("plan_load: cached_db asks D1 only after KV missed (or failed)") {
 
 TEST_CASE("a new session: create + save in one request is ONE insert / put") {
   for (Engine e : kServerEngines) {
-    CAPTURE(config::engine_name(e));
+    CAPTURE(engine_name(e));
     Request r(e, std::nullopt, {});
     r.s.set("num_visits", 1);
     REQUIRE(r.s.save() == session::SaveStatus::ok);
@@ -261,9 +279,9 @@ TEST_CASE("a new session: create + save in one request is ONE insert / put") {
   }
 }
 
-TEST_CASE("updating a loaded session: must_change on the authority, best_effort on cached_db's cache") {
+TEST_CASE("updating a loaded session: compare-and-set on D1, must_change on KV, best_effort on cached_db's cache") {
   for (Engine e : kServerEngines) {
-    CAPTURE(config::engine_name(e));
+    CAPTURE(engine_name(e));
     Request r(e, kKey, hit(e, encode(Json{{"num_visits", 4}}, kNow - 100)));
     CHECK(r.s.get("num_visits") == 4);
     CHECK(r.s.session_key() == kKey);
@@ -273,11 +291,16 @@ TEST_CASE("updating a loaded session: must_change on the authority, best_effort 
     auto d1 = of_kind(ops, OpKind::d1_query);
     auto puts = of_kind(ops, OpKind::kv_put);
     if (e == Engine::db || e == Engine::cached_db) {
+      // The row must still be the one this request loaded (Django's schema
+      // unchanged): a racing save makes this change nothing, and the shim
+      // reports the conflict instead of losing that save.
       REQUIRE(d1.size() == 1);
-      CHECK(d1[0].sql == "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1");
-      CHECK(d1[0].flags == http::op_must_change);
+      CHECK(d1[0].sql ==
+            "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1 AND session_data = ?4");
+      CHECK(d1[0].flags == http::op_compare_and_set);
       CHECK(params_of(d1[0])[0] == kKey);
       CHECK(params_of(d1[0])[2] == session::d1_datetime(kNow + kAge));
+      CHECK(params_of(d1[0])[3] == encode(Json{{"num_visits", 4}}, kNow - 100));
     }
     if (e == Engine::cache) {
       REQUIRE(puts.size() == 1);
@@ -296,7 +319,7 @@ TEST_CASE("updating a loaded session: must_change on the authority, best_effort 
 
 TEST_CASE("loading never writes: hits, misses and unknown keys without a save make no effects") {
   for (Engine e : kServerEngines) {
-    CAPTURE(config::engine_name(e));
+    CAPTURE(engine_name(e));
     SUBCASE("a read-only view on a stored session") {
       Request r(e, kKey, hit(e, encode(Json{{"a", 1}}, kNow - 5)));
       CHECK(r.s.get("a") == 1);
@@ -321,7 +344,7 @@ TEST_CASE("loading never writes: hits, misses and unknown keys without a save ma
 
 TEST_CASE("an unknown key is never reused: the save mints a new key and creates") {
   for (Engine e : kServerEngines) {
-    CAPTURE(config::engine_name(e));
+    CAPTURE(engine_name(e));
     Request r(e, kKey, {kv_answer(e, LoadStatus::missing), d1_answer(LoadStatus::ok, "[]")});
     r.s.set("a", 1);
     r.s.save();
@@ -336,7 +359,7 @@ TEST_CASE("an unknown key is never reused: the save mints a new key and creates"
 
 TEST_CASE("KV TTL: clamped to >= 60 s while the record keeps its real expiry") {
   for (Engine e : {Engine::cache, Engine::cached_db}) {
-    CAPTURE(config::engine_name(e));
+    CAPTURE(engine_name(e));
     SUBCASE("set_expiry(10)") {
       Request r(e, std::nullopt, {});
       r.s.set("a", 1);
@@ -388,7 +411,7 @@ TEST_CASE("KV TTL: clamped to >= 60 s while the record keeps its real expiry") {
 
 TEST_CASE("expired records are not loaded, whatever the store still holds") {
   for (Engine e : kServerEngines) {
-    CAPTURE(config::engine_name(e));
+    CAPTURE(engine_name(e));
     SUBCASE("older than SESSION_COOKIE_AGE") {
       Request r(e, kKey, hit(e, encode(Json{{"a", 1}}, kNow - kAge - 1)));
       CHECK(r.s.get("a").is_null());
@@ -418,7 +441,7 @@ TEST_CASE("corrupt records: a bad signature loads empty, is reported, and the ke
   signing::TimestampSigner other(session::kStoreSalt, "another-secret", {});
   signing::TimestampSigner cookie_salt("django.contrib.sessions.backends.signed_cookies", kSecret, {});
   for (Engine e : kServerEngines) {
-    CAPTURE(config::engine_name(e));
+    CAPTURE(engine_name(e));
     for (const std::string& bad : {other.sign_object(Json{{"a", 1}}, static_cast<int64_t>(kNow)),
                                    cookie_salt.sign_object(Json{{"a", 1}}, static_cast<int64_t>(kNow)),
                                    std::string("bad:encoded:value")}) {
@@ -534,7 +557,7 @@ TEST_CASE("cached_db: a D1 hit back-fills KV (best effort, remaining lifetime, n
 
 TEST_CASE("flush deletes the stored record; a session created in the same request leaves nothing") {
   for (Engine e : kServerEngines) {
-    CAPTURE(config::engine_name(e));
+    CAPTURE(engine_name(e));
     SUBCASE("stored") {
       Request r(e, kKey, hit(e, encode(Json{{"a", 1}}, kNow - 5)));
       r.s.flush();
@@ -566,7 +589,7 @@ TEST_CASE("flush deletes the stored record; a session created in the same reques
 
 TEST_CASE("cycle_key: one create under a fresh key carrying the data, one delete of the old") {
   for (Engine e : kServerEngines) {
-    CAPTURE(config::engine_name(e));
+    CAPTURE(engine_name(e));
     Request r(e, kKey, hit(e, encode(Json{{"cart", Json::array({1, 2})}}, kNow - 5)));
     r.s.cycle_key();
     REQUIRE(r.s.session_key());
@@ -614,10 +637,93 @@ TEST_CASE("keys minted in one request are distinct, 32 chars of [a-z0-9]") {
   }
 }
 
-TEST_CASE("clear_expired_op: clearsessions for D1") {
-  Op op = session::clear_expired_op(kNow);
+TEST_CASE("clear_expired: clearsessions for the D1 engines, nothing for the others") {
+  CHECK(backend_of(Engine::cache)->clear_expired(kNow).empty());
+  CHECK(backend_of(Engine::durable_object)->clear_expired(kNow).empty());  // the object's alarm does it
+  REQUIRE(backend_of(Engine::cached_db)->clear_expired(kNow).size() == 1);
+  REQUIRE(backend_of(Engine::db)->clear_expired(kNow).size() == 1);
+  Op op = backend_of(Engine::db)->clear_expired(kNow)[0];
   CHECK(op.kind == OpKind::d1_query);
   CHECK(op.binding == "DB");
   CHECK(op.sql == "DELETE FROM django_session WHERE expire_date < ?1");
   CHECK(params_of(op) == Json::array({"2023-11-14 22:13:20.000000"}));
+}
+
+TEST_CASE("cached_db: a re-run after a lost compare-and-set reads D1 itself, never the KV copy") {
+  auto round1 = session::plan_load(backend_of(Engine::cached_db), kKey, {}, kNow, 2);
+  REQUIRE(round1.size() == 1);
+  CHECK(round1[0].kind == OpKind::d1_query);
+  CHECK(round1[0].sql == kSelect);
+  const std::string encoded = encode(Json{{"a", 3}}, kNow - 5);
+  Request r(Engine::cached_db, kKey, {d1_answer(LoadStatus::ok, rows_with(encoded))});
+  CHECK(r.s.get("a") == 3);
+}
+
+// locallibrary.sessions.backends.durable_object: one object per key
+// (binding SESSION_OBJECTS), records with a version for compare-and-set.
+namespace {
+Loaded do_answer(LoadStatus status, const std::string& value = "", double version = 0) {
+  Loaded l{0x202, status, value, {}};
+  l.version = version;
+  return l;
+}
+}  // namespace
+
+TEST_CASE("durable_object: one DO_GET per request, named by the session key") {
+  auto round1 = session::plan_load(backend_of(Engine::durable_object), kKey, {}, kNow);
+  REQUIRE(round1.size() == 1);
+  CHECK(round1[0].kind == OpKind::do_get);
+  CHECK(round1[0].binding == "SESSION_OBJECTS");
+  CHECK(round1[0].key == kKey);
+  for (LoadStatus st : {LoadStatus::ok, LoadStatus::missing, LoadStatus::failed})
+    CHECK(session::plan_load(backend_of(Engine::durable_object), kKey, {do_answer(st, "x", 1)}, kNow).empty());
+}
+
+TEST_CASE("durable_object: a create must find no record; an update is a compare-and-set on the loaded version") {
+  const Engine e = Engine::durable_object;
+  SUBCASE("create") {
+    Request r(e, std::nullopt, {});
+    r.s.set("num_visits", 1);
+    REQUIRE(r.s.save() == session::SaveStatus::ok);
+    auto ops = r.store.effects();
+    REQUIRE(ops.size() == 1);
+    CHECK(ops[0].kind == OpKind::do_put);
+    CHECK(ops[0].key == *r.s.session_key());
+    CHECK(ops[0].version == 0);
+    CHECK(ops[0].flags == http::op_none);
+    CHECK(ops[0].expire_at == kNow + kAge);
+    CHECK(encoder().unsign_object(ops[0].value, kNow, -1).value->object == Json{{"num_visits", 1}});
+  }
+  SUBCASE("update") {
+    Request r(e, kKey, {do_answer(LoadStatus::ok, encode(Json{{"num_visits", 4}}, kNow - 100), 7)});
+    CHECK(r.s.get("num_visits") == 4);
+    r.s.set("num_visits", 5);
+    r.s.save();
+    auto ops = r.store.effects();
+    REQUIRE(ops.size() == 1);
+    CHECK(ops[0].kind == OpKind::do_put);
+    CHECK(ops[0].key == kKey);
+    CHECK(ops[0].version == 7);
+    CHECK(ops[0].flags == (http::op_compare_and_set | http::op_must_change));
+  }
+  SUBCASE("flush deletes the object's record") {
+    Request r(e, kKey, {do_answer(LoadStatus::ok, encode(Json{{"a", 1}}, kNow - 5), 2)});
+    r.s.flush();
+    auto ops = r.store.effects();
+    REQUIRE(ops.size() == 1);
+    CHECK(ops[0].kind == OpKind::do_delete);
+    CHECK(ops[0].key == kKey);
+  }
+  SUBCASE("a failed or versionless answer is a failed read, a missing one an unknown key") {
+    Request failed(e, kKey, {do_answer(LoadStatus::failed)});
+    failed.s.get("a");
+    CHECK(failed.store.unavailable);
+    Request versionless(e, kKey, {do_answer(LoadStatus::ok, encode(Json{{"a", 1}}, kNow - 5), 0)});
+    versionless.s.get("a");
+    CHECK(versionless.store.unavailable);
+    Request missing(e, kKey, {do_answer(LoadStatus::missing)});
+    CHECK(missing.s.get("a").is_null());
+    CHECK_FALSE(missing.s.session_key());
+    CHECK(missing.store.record_missing);
+  }
 }

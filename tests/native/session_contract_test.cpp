@@ -3,9 +3,13 @@
 // SessionBaseTests, ported from Django's tests/sessions_tests/tests.py against the
 // rules of django/contrib/sessions/backends/base.py (SessionBase), run
 // against every backend fixture: signed_cookies, and cache (Workers KV), db
-// (D1) and cached_db through a simulation of the JS shim (FakeShim: fake KV
-// and django_session, plan_load rounds answered from them, effects() applied
-// with must_change/best_effort as js-shim/worker.js does).
+// (D1), cached_db, durable_object (one Durable Object per key) and a plug-in
+// engine a test file adds (tests/native/plugin_engine.cpp) through a
+// simulation of the JS shim (FakeShim: fake KV, django_session and objects,
+// plan_load rounds answered from them, effects() applied by storage type
+// with must_change/best_effort/compare_and_set as js-shim/worker.js does).
+// The server fixtures know an engine only by its registered name and which
+// stores it keeps records in (the *Engine descriptors below).
 //
 // A fixture describes one backend:
 //   make_session(key)  a Session as SessionMiddleware.process_request builds it
@@ -21,8 +25,8 @@
 //   kKeyIsSignedData   the key is the signed data itself (signed cookies)
 //   kLoadsAtDeadline   a session still loads at exactly its deadline (cookies:
 //                      age <= max_age); stored records are gone at it (expire_date > now)
-// SESSION_BACKENDS runs a row for all four; SERVER_BACKENDS (the KV/D1 rows:
-// records, requests, faults) for cache, db and cached_db.
+// SESSION_BACKENDS runs a row for every engine; SERVER_BACKENDS (records,
+// requests, faults, races) for every engine with a server-side record.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -36,9 +40,12 @@
 #include <utility>
 #include <vector>
 
-#include "config/settings.h"
+#include "app/app.h"
+#include "config/bindings.h"
 #include "http/message.h"
 #include "platform/platform.h"
+#include "session/backend.h"
+#include "session/backends/storage.h"
 #include "session/server_store.h"
 #include "session/session.h"
 #include "session/signed_cookies.h"
@@ -152,6 +159,8 @@ constexpr std::string_view kInsertSql =
     "INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?1, ?2, ?3)";
 constexpr std::string_view kUpdateSql =
     "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1";
+constexpr std::string_view kCompareAndSetSql =
+    "UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1 AND session_data = ?4";
 constexpr std::string_view kDeleteSql = "DELETE FROM django_session WHERE session_key = ?1";
 
 // Workers KV: a value lives until its expirationTtl runs out (0: forever).
@@ -180,43 +189,130 @@ struct FakeTable {
   std::map<std::string, Row> rows;
 };
 
+// Durable Objects of worker/session_object.js, by name: a record, its expiry
+// (past it the object answers "no record"; its alarm deletes it) and version.
+struct FakeObjects {
+  struct Record {
+    std::string data;
+    double expire_at = 0;
+    double version = 0;
+  };
+  std::map<std::string, Record> records;
+  const Record* get(const std::string& name, double now) const {
+    auto it = records.find(name);
+    if (it == records.end() || now >= it->second.expire_at) return nullptr;
+    return &it->second;
+  }
+};
+
+// Which engine a server fixture runs, by its registered name, and where it
+// keeps records (what the fixture's checks look at).
+struct CacheEngine {
+  static constexpr const char* kName = "django.contrib.sessions.backends.cache";
+  static constexpr bool kUsesKv = true, kUsesD1 = false, kUsesDo = false;
+  static constexpr std::string_view kKvPrefix = "django.contrib.sessions.cache";
+  static constexpr bool kKvIsTheRecord = true;  // a failed KV write fails the request
+  static constexpr bool kLosesUpdates = true;   // KV has no compare-and-set
+};
+struct DbEngine {
+  static constexpr const char* kName = "django.contrib.sessions.backends.db";
+  static constexpr bool kUsesKv = false, kUsesD1 = true, kUsesDo = false;
+  static constexpr std::string_view kKvPrefix = "";
+  static constexpr bool kKvIsTheRecord = false;
+  static constexpr bool kLosesUpdates = false;
+};
+struct CachedDbEngine {
+  static constexpr const char* kName = "django.contrib.sessions.backends.cached_db";
+  static constexpr bool kUsesKv = true, kUsesD1 = true, kUsesDo = false;
+  static constexpr std::string_view kKvPrefix = "django.contrib.sessions.cached_db";
+  static constexpr bool kKvIsTheRecord = false;
+  static constexpr bool kLosesUpdates = false;
+};
+struct DurableObjectEngine {
+  static constexpr const char* kName = "locallibrary.sessions.backends.durable_object";
+  static constexpr bool kUsesKv = false, kUsesD1 = false, kUsesDo = true;
+  static constexpr std::string_view kKvPrefix = "";
+  static constexpr bool kKvIsTheRecord = false;
+  static constexpr bool kLosesUpdates = false;
+};
+// tests/native/plugin_engine.cpp: an engine added from outside src/ (its
+// own file and its registration); the app, the shim and this suite are unchanged.
+struct PluginEngine {
+  static constexpr const char* kName = "tests.sessions.backends.kv_plugin";
+  static constexpr bool kUsesKv = true, kUsesD1 = false, kUsesDo = false;
+  static constexpr std::string_view kKvPrefix = "tests.sessions.kv_plugin:";
+  static constexpr bool kKvIsTheRecord = true;
+  static constexpr bool kLosesUpdates = true;
+};
+
+const session::Backend& backend_named(const char* name) {
+  const session::Engine* engine = session::find_engine(name);
+  REQUIRE_MESSAGE(engine != nullptr, name);
+  REQUIRE(engine->backend != nullptr);
+  return *engine->backend;
+}
+
 // How the shim's runEffects ended: a 200, Django's UpdateError (the shim asks
-// the core for the 400 page), a failed store write (503), or nothing written
-// because a load had failed (503).
-enum class Outcome { ok, update_error, store_failed, unavailable };
+// the core for the 400 page), a failed store write (503), nothing written
+// because a load had failed (503), or a compare-and-set that lost a race
+// (nothing else written; the core re-runs the request).
+enum class Outcome { ok, update_error, store_failed, unavailable, conflict };
 
 class FakeShim {
  public:
-  explicit FakeShim(config::Engine e) : engine(e) {}
+  FakeShim(const session::Backend& b, std::string_view kv_prefix, bool uses_kv, bool uses_d1, bool uses_do)
+      : backend(b), kv_prefix_(kv_prefix), uses_kv_(uses_kv), uses_d1_(uses_d1), uses_do_(uses_do) {}
 
-  const config::Engine engine;
+  const session::Backend& backend;
   FakeKv kv;
   FakeTable table;
+  FakeObjects objects;
   bool fail_kv_writes = false;       // every KV put/delete is refused (a 500 from KV)
   bool fail_kv_reads = false;        // every KV get rejects: a failed load, not a miss
   bool fail_d1_reads = false;        // every D1 SELECT batch rejects
-  int reads = 0;                     // KV gets and D1 SELECTs performed for loads
+  bool fail_do_reads = false;        // every Durable Object get rejects
+  int reads = 0;                     // KV gets, D1 SELECTs and object gets performed for loads
   std::vector<http::Op> writes;      // every write that reached a store, in order
   std::vector<std::string> errors;   // what the shim logged
 
   // The plan rounds (MAX_PLAN_ROUNDS = 4), each answered from the fakes.
-  std::vector<http::Loaded> load(const std::optional<std::string>& cookie, double now) {
+  std::vector<http::Loaded> load(const std::optional<std::string>& cookie, double now, uint32_t attempt = 1) {
     std::vector<http::Loaded> loaded;
     for (int round = 0; round < 4; ++round) {
-      std::vector<http::Op> ops = session::plan_load(engine, cookie, loaded, now);
+      std::vector<http::Op> ops = session::plan_load(&backend, cookie, loaded, now, attempt);
       if (ops.empty()) break;
       for (const http::Op& op : ops) loaded.push_back(answer(op, now));
     }
     return loaded;
   }
 
-  // runEffects: the D1 statements as one batch (one transaction; a failed
-  // statement fails all of them), then must_change checked on the batch's
-  // answers, then the KV writes in order, each with must_change meaning "the
-  // key must exist" and best_effort meaning "a failure is only logged".
+  // runEffects: first the compare-and-set writes (a D1 statement that changed
+  // no row, or an object whose version differs, is a conflict and nothing
+  // else runs); then the D1 statements as one batch (one transaction; a
+  // failed statement fails all of them) with must_change checked on its
+  // answers; then the objects' writes in order; then the KV writes in order,
+  // each with must_change meaning "the key must exist" and best_effort
+  // meaning "a failure is only logged".
   Outcome apply(const std::vector<http::Op>& effects, double now) {
-    std::vector<const http::Op*> d1, kv_ops;
-    for (const http::Op& op : effects) (op.kind == http::OpKind::d1_query ? d1 : kv_ops).push_back(&op);
+    std::vector<const http::Op*> cas, d1, objects_ops, kv_ops;
+    for (const http::Op& op : effects) {
+      if (op.flags & http::op_compare_and_set) cas.push_back(&op);
+      else if (op.kind == http::OpKind::d1_query) d1.push_back(&op);
+      else if (op.kind == http::OpKind::do_put || op.kind == http::OpKind::do_delete) objects_ops.push_back(&op);
+      else kv_ops.push_back(&op);
+    }
+    for (const http::Op* op : cas) {
+      if (op->kind == http::OpKind::d1_query) {
+        int n = 0;
+        if (!execute(table, *op, n)) return Outcome::store_failed;
+        if (n == 0) return Outcome::conflict;
+      } else {
+        REQUIRE(op->kind == http::OpKind::do_put);
+        Outcome o = put_object(*op, now);
+        if (o != Outcome::ok) return o;
+      }
+      writes.push_back(*op);
+    }
     if (!d1.empty()) {
       FakeTable next = table;
       std::vector<int> changes;
@@ -233,6 +329,16 @@ class FakeShim {
       for (const http::Op* op : d1) writes.push_back(*op);
       for (size_t i = 0; i < d1.size(); ++i)
         if ((d1[i]->flags & http::op_must_change) && changes[i] == 0) return Outcome::update_error;
+    }
+    for (const http::Op* op : objects_ops) {
+      CHECK(op->binding == "SESSION_OBJECTS");
+      if (op->kind == http::OpKind::do_delete) {
+        objects.records.erase(op->key);
+      } else {
+        Outcome o = put_object(*op, now);
+        if (o != Outcome::ok) return o;
+      }
+      writes.push_back(*op);
     }
     for (const http::Op* op : kv_ops) {
       CHECK(op->binding == config::kKvBinding);
@@ -262,21 +368,40 @@ class FakeShim {
     return Outcome::ok;
   }
 
-  // Django's exists(): cache: in the cache; db: a row, live or not; cached_db: either.
+  // Django's exists(): a record in any store the engine keeps one in (db: a
+  // row, live or not).
   bool exists(std::string_view key, double now) const {
     std::string k(key);
-    bool in_kv = engine != config::Engine::db && kv.get(kv_key(k), now);
-    bool in_d1 = engine != config::Engine::cache && table.rows.count(k);
-    return in_kv || in_d1;
+    bool in_kv = uses_kv_ && kv.get(kv_key(k), now);
+    bool in_d1 = uses_d1_ && table.rows.count(k);
+    bool in_do = uses_do_ && objects.get(k, now);
+    return in_kv || in_d1 || in_do;
   }
+  // Nothing stored anywhere.
+  bool empty() const { return kv.entries.empty() && table.rows.empty() && objects.records.empty(); }
 
-  std::string kv_key(const std::string& key) const {
-    return std::string(engine == config::Engine::cached_db ? session::kCachedDbPrefix : session::kCachePrefix) + key;
+  std::string kv_key(const std::string& key) const { return std::string(kv_prefix_) + key; }
+
+  // One load answered from the fakes (runLoads).
+  http::Loaded answer(const http::Op& op, double now) {
+    ++reads;
+    return answer_unc(op, now);
   }
 
  private:
-  http::Loaded answer(const http::Op& op, double now) {
-    ++reads;
+  // SessionObject.put (worker/session_object.js): version 0 with must_change
+  // needs a live record; 0 without it, none; N, that version.
+  Outcome put_object(const http::Op& op, double now) {
+    const FakeObjects::Record* current = objects.get(op.key, now);
+    if (op.version == 0 && !(op.flags & http::op_must_change) && current) return Outcome::store_failed;
+    if ((op.flags & http::op_must_change) && !current) return Outcome::update_error;
+    if (op.version != 0 && (!current || current->version != op.version)) return Outcome::conflict;
+    double version = (current ? current->version : 0) + 1;
+    objects.records[op.key] = {op.value, op.expire_at, version};
+    return Outcome::ok;
+  }
+
+  http::Loaded answer_unc(const http::Op& op, double now) {
     http::Loaded out{op.tag, http::LoadStatus::missing, "", {}};
     if (op.kind == http::OpKind::kv_get) {
       CHECK(op.binding == config::kKvBinding);
@@ -290,8 +415,27 @@ class FakeShim {
       }
       return out;
     }
+    if (op.kind == http::OpKind::do_get) {
+      CHECK(op.binding == "SESSION_OBJECTS");
+      if (fail_do_reads) {
+        out.status = http::LoadStatus::failed;
+        return out;
+      }
+      if (const FakeObjects::Record* r = objects.get(op.key, now)) {
+        out.status = http::LoadStatus::ok;
+        out.value = r->data;
+        out.version = r->version;
+      }
+      return out;
+    }
     REQUIRE(op.kind == http::OpKind::d1_query);
     CHECK(op.binding == config::kD1Binding);
+    if (op.sql.rfind("SELECT COUNT(*) AS n FROM catalog_", 0) == 0) {  // the home page's counts
+      out.status = http::LoadStatus::ok;
+      out.rows.columns = {"n"};
+      out.rows.rows.push_back({http::SqlValue::of(3.0)});
+      return out;
+    }
     REQUIRE(op.sql == kSelectSql);
     if (fail_d1_reads) {
       out.status = http::LoadStatus::failed;
@@ -316,11 +460,12 @@ class FakeShim {
       changes = 1;
       return true;
     }
-    if (op.sql == kUpdateSql) {
-      REQUIRE(op.params.size() == 3);
+    if (op.sql == kUpdateSql || op.sql == kCompareAndSetSql) {
+      REQUIRE(op.params.size() == (op.sql == kUpdateSql ? 3u : 4u));
       auto it = t.rows.find(key);
-      changes = it == t.rows.end() ? 0 : 1;
-      if (it != t.rows.end()) it->second = {op.params[1].text, op.params[2].text};
+      bool match = it != t.rows.end() && (op.sql == kUpdateSql || it->second.data == op.params[3].text);
+      changes = match ? 1 : 0;
+      if (match) it->second = {op.params[1].text, op.params[2].text};
       return true;
     }
     if (op.sql == kDeleteSql) {
@@ -330,6 +475,9 @@ class FakeShim {
     FAIL_CHECK("unexpected SQL: " << op.sql);
     return false;
   }
+
+  std::string_view kv_prefix_;
+  bool uses_kv_, uses_d1_, uses_do_;
 };
 
 // The suite's sessions as requests. A request begins when the test makes a
@@ -342,8 +490,8 @@ class FakeShim {
 // goes on in a new request (the loads for its current key answered anew).
 class Requests final : public session::Store {
  public:
-  Requests(config::Engine e, FakeShim& shim, const signing::TimestampSigner& encoder, const double& now)
-      : engine_(e), shim_(shim), encoder_(encoder), now_(now) {}
+  Requests(FakeShim& shim, const signing::TimestampSigner& encoder, const double& now)
+      : shim_(shim), encoder_(encoder), now_(now) {}
 
   void begin(const Session& s, const std::optional<std::string>& cookie) {
     end_all();
@@ -403,7 +551,7 @@ class Requests final : public session::Store {
   std::unique_ptr<Request> open(const std::optional<std::string>& cookie, double now) {
     auto r = std::make_unique<Request>();
     r->loaded = shim_.load(cookie, now);
-    r->store = std::make_unique<session::ServerStore>(engine_, encoder_, r->loaded, entropy());
+    r->store = std::make_unique<session::ServerStore>(shim_.backend, encoder_, r->loaded, entropy());
     return r;
   }
 
@@ -424,7 +572,6 @@ class Requests final : public session::Store {
     return shim_.apply(r->store->effects(), now_);
   }
 
-  config::Engine engine_;
   FakeShim& shim_;
   const signing::TimestampSigner& encoder_;
   const double& now_;
@@ -432,7 +579,7 @@ class Requests final : public session::Store {
   int entropy_counter_ = 0;
 };
 
-template <config::Engine E>
+template <class E>
 struct ServerFixture {
   static constexpr bool kHasServerRecord = true;
   static constexpr bool kCanRevoke = true;
@@ -440,17 +587,19 @@ struct ServerFixture {
   // Django's db backend loads rows with expire_date > now and a cache entry
   // lives while its expiry is > now: at its deadline a stored session is gone.
   static constexpr bool kLoadsAtDeadline = false;
-  static constexpr config::Engine kEngine = E;
-  static constexpr bool kUsesKv = E != config::Engine::db;
-  static constexpr bool kUsesD1 = E != config::Engine::cache;
+  static constexpr const char* kName = E::kName;
+  static constexpr bool kUsesKv = E::kUsesKv, kUsesD1 = E::kUsesD1, kUsesDo = E::kUsesDo;
+  static constexpr std::string_view kKvPrefix = E::kKvPrefix;
+  static constexpr bool kKvIsTheRecord = E::kKvIsTheRecord;
+  static constexpr bool kLosesUpdates = E::kLosesUpdates;
 
   session::Policy policy;
   double now = kNow;
 
   signing::TimestampSigner encoder{session::kStoreSalt, kSecret, {},
                                    signing::Limits{session::ServerStore::kMaxRecordBytes, 300}};
-  FakeShim shim{E};
-  Requests requests{E, shim, encoder, now};
+  FakeShim shim{backend_named(E::kName), E::kKvPrefix, E::kUsesKv, E::kUsesD1, E::kUsesDo};
+  Requests requests{shim, encoder, now};
   CountingStore store{requests};
 
   std::unique_ptr<Session> make_session(std::optional<std::string> key = std::nullopt) {
@@ -472,14 +621,15 @@ struct ServerFixture {
     std::vector<http::Loaded> loaded;
     session::ServerStore store;
     Session s;
-    RawRequest(ServerFixture& f, const std::optional<std::string>& cookie, std::string entropy)
-        : loaded(f.shim.load(cookie, f.now)),
-          store(E, f.encoder, loaded, entropy),
+    RawRequest(ServerFixture& f, const std::optional<std::string>& cookie, std::string entropy, uint32_t attempt)
+        : loaded(f.shim.load(cookie, f.now, attempt)),
+          store(f.shim.backend, f.encoder, loaded, entropy),
           s(store, cookie, f.policy, f.now) {}
   };
-  std::unique_ptr<RawRequest> request(const std::optional<std::string>& cookie) {
+  // attempt > 1: the re-run after a lost compare-and-set (reads the authority).
+  std::unique_ptr<RawRequest> request(const std::optional<std::string>& cookie, uint32_t attempt = 1) {
     requests.end_all();
-    return std::make_unique<RawRequest>(*this, cookie, requests.entropy());
+    return std::make_unique<RawRequest>(*this, cookie, requests.entropy(), attempt);
   }
   // SessionMiddleware.process_response for a 200: save when modified and not
   // empty; then the shim applies the effects (nothing after a failed load).
@@ -504,6 +654,7 @@ struct ServerFixture {
     double expiry = expire_date.value_or(signed_at + static_cast<double>(policy.cookie_age));
     if (kUsesKv) shim.kv.entries[shim.kv_key(key)] = {encoded, kv_expires_at.value_or(0), 0};
     if (kUsesD1) shim.table.rows[key] = {encoded, session::d1_datetime(expiry)};
+    if (kUsesDo) shim.objects.records[key] = {encoded, kv_expires_at.value_or(expiry), 1};
     return encoded;
   }
 
@@ -533,12 +684,15 @@ struct ServerFixture {
   }
 };
 
-using CacheFixture = ServerFixture<config::Engine::cache>;
-using DbFixture = ServerFixture<config::Engine::db>;
-using CachedDbFixture = ServerFixture<config::Engine::cached_db>;
+using CacheFixture = ServerFixture<CacheEngine>;
+using DbFixture = ServerFixture<DbEngine>;
+using CachedDbFixture = ServerFixture<CachedDbEngine>;
+using DurableObjectFixture = ServerFixture<DurableObjectEngine>;
+using PluginFixture = ServerFixture<PluginEngine>;
 
-#define SESSION_BACKENDS SignedCookieFixture, CacheFixture, DbFixture, CachedDbFixture
-#define SERVER_BACKENDS CacheFixture, DbFixture, CachedDbFixture
+#define SESSION_BACKENDS \
+  SignedCookieFixture, CacheFixture, DbFixture, CachedDbFixture, DurableObjectFixture, PluginFixture
+#define SERVER_BACKENDS CacheFixture, DbFixture, CachedDbFixture, DurableObjectFixture, PluginFixture
 
 // SessionBaseTests.test_create/test_delete/test_exists/test_load/test_save:
 // the base class cannot be used without a backend (NotImplementedError in
@@ -602,6 +756,8 @@ TYPE_TO_STRING(SignedCookieFixture);
 TYPE_TO_STRING(CacheFixture);
 TYPE_TO_STRING(DbFixture);
 TYPE_TO_STRING(CachedDbFixture);
+TYPE_TO_STRING(DurableObjectFixture);
+TYPE_TO_STRING(PluginFixture);
 
 // ---------------------------------------------------------------------------
 // SessionTestsMixin: state flags and dict operations
@@ -1473,7 +1629,7 @@ namespace {
 
 template <class F>
 std::string kv_prefix_of() {
-  return F::kEngine == config::Engine::cached_db ? "django.contrib.sessions.cached_db" : "django.contrib.sessions.cache";
+  return std::string(F::kKvPrefix);
 }
 
 size_t count_ops(const std::vector<http::Op>& ops, http::OpKind kind, std::string_view sql_prefix = "") {
@@ -1539,11 +1695,21 @@ TEST_CASE_TEMPLATE("a saved record is SessionBase.encode() output, kept where th
   } else {
     CHECK(f.shim.table.rows.empty());
   }
-  // A new session is one create per store: INSERT (D1), a plain put (cache)
-  // or a best-effort copy (cached_db). The next request's save is an update
-  // that must find the record.
+  if constexpr (F::kUsesDo) {
+    REQUIRE(f.shim.objects.records.count(key));  // the object named by the key
+    CHECK(f.shim.objects.records.at(key).data == encoded);
+    CHECK(f.shim.objects.records.at(key).expire_at == kNow + kTwoWeeks);  // get_expiry_date(): the alarm
+    CHECK(f.shim.objects.records.at(key).version == 1);
+  } else {
+    CHECK(f.shim.objects.records.empty());
+  }
+  // A new session is one create per store: INSERT (D1), a plain put (cache),
+  // a best-effort copy (cached_db) or a put that must find no record
+  // (Durable Object). The next request's save is an update that must find
+  // the record (D1 and objects: the record as loaded).
   CHECK(count_ops(f.shim.writes, http::OpKind::d1_query, "INSERT") == (F::kUsesD1 ? 1u : 0u));
   CHECK(count_ops(f.shim.writes, http::OpKind::kv_put) == (F::kUsesKv ? 1u : 0u));
+  CHECK(count_ops(f.shim.writes, http::OpKind::do_put) == (F::kUsesDo ? 1u : 0u));
   for (const http::Op& op : f.shim.writes) CHECK((op.flags & http::op_must_change) == 0);
   f.shim.writes.clear();
   f.now = kNow + 5;
@@ -1552,10 +1718,12 @@ TEST_CASE_TEMPLATE("a saved record is SessionBase.encode() output, kept where th
   CHECK(f.persist(*next) == key);
   CHECK(count_ops(f.shim.writes, http::OpKind::d1_query, "UPDATE") == (F::kUsesD1 ? 1u : 0u));
   for (const http::Op& op : f.shim.writes) {
-    if (op.kind == http::OpKind::d1_query) CHECK(op.flags == http::op_must_change);
+    if (op.kind == http::OpKind::d1_query) CHECK(op.flags == http::op_compare_and_set);
+    if (op.kind == http::OpKind::do_put) CHECK(op.flags == (http::op_compare_and_set | http::op_must_change));
     if (op.kind == http::OpKind::kv_put)
-      CHECK(op.flags == (F::kEngine == config::Engine::cache ? http::op_must_change : http::op_best_effort));
+      CHECK(op.flags == (F::kKvIsTheRecord ? http::op_must_change : http::op_best_effort));
   }
+  if constexpr (F::kUsesDo) CHECK(f.shim.objects.records.at(key).version == 2);
 }
 
 TEST_CASE_TEMPLATE("KV's 60 s minimum TTL: expirationTtl is clamped to 60 and the record's own expiry still ends it on time",
@@ -1606,6 +1774,7 @@ TEST_CASE_TEMPLATE("an expired or unknown key is never reused: the next save min
   const std::vector<std::string> keys = f.unloadable_keys();  // plants the expired records
   const auto kv_before = f.shim.kv.entries;
   const auto rows_before = f.shim.table.rows;
+  const auto objects_before = f.shim.objects.records;
   std::vector<std::string> minted;
   for (const std::string& bad : keys) {
     CAPTURE(bad);
@@ -1621,6 +1790,8 @@ TEST_CASE_TEMPLATE("an expired or unknown key is never reused: the next save min
   for (const auto& [k, row] : rows_before) CHECK(f.shim.table.rows.at(k) == row);
   CHECK(f.shim.kv.entries.size() == kv_before.size() + (F::kUsesKv ? keys.size() : 0));
   CHECK(f.shim.table.rows.size() == rows_before.size() + (F::kUsesD1 ? keys.size() : 0));
+  CHECK(f.shim.objects.records.size() == objects_before.size() + (F::kUsesDo ? keys.size() : 0));
+  for (const auto& [k, r] : objects_before) CHECK(f.shim.objects.records.at(k).data == r.data);
 }
 
 TEST_CASE_TEMPLATE("a record that fails its signature loads empty and keeps its key; the next save replaces it", F,
@@ -1653,8 +1824,7 @@ TEST_CASE_TEMPLATE("flush deletes the stored record without loading it (a logout
   s->flush();
   CHECK(f.store.loads == 0);
   CHECK_FALSE(f.exists(key));
-  CHECK(f.shim.kv.entries.empty());
-  CHECK(f.shim.table.rows.empty());
+  CHECK(f.shim.empty());
   auto again = f.make_session(key);
   CHECK(again->keys().empty());
   CHECK_FALSE(again->session_key().has_value());
@@ -1677,7 +1847,9 @@ TEST_CASE_TEMPLATE("cycle_key in one request: the data is created once under the
   CHECK(count_ops(f.shim.writes, http::OpKind::d1_query, "DELETE") == (F::kUsesD1 ? 1u : 0u));
   CHECK(count_ops(f.shim.writes, http::OpKind::kv_put) == (F::kUsesKv ? 1u : 0u));
   CHECK(count_ops(f.shim.writes, http::OpKind::kv_delete) == (F::kUsesKv ? 1u : 0u));
-  CHECK(f.shim.writes.size() == (F::kUsesKv ? 2u : 0u) + (F::kUsesD1 ? 2u : 0u));
+  CHECK(count_ops(f.shim.writes, http::OpKind::do_put) == (F::kUsesDo ? 1u : 0u));
+  CHECK(count_ops(f.shim.writes, http::OpKind::do_delete) == (F::kUsesDo ? 1u : 0u));
+  CHECK(f.shim.writes.size() == (F::kUsesKv ? 2u : 0u) + (F::kUsesD1 ? 2u : 0u) + (F::kUsesDo ? 2u : 0u));
   CHECK_FALSE(f.exists(old_key));
   CHECK(f.exists(new_key));
   CHECK(f.make_session(new_key)->get("a") == Json(1));
@@ -1692,9 +1864,10 @@ TEST_CASE_TEMPLATE("a failed read is not 'no session': 503, nothing written, the
   const std::string key = f.persist(*first);
   const auto kv_before = f.shim.kv.entries;
   const auto rows_before = f.shim.table.rows;
+  const auto objects_before = f.shim.objects.records.size();
   f.shim.writes.clear();
   // cached_db reads D1 after a failed KV read: both fail here.
-  f.shim.fail_kv_reads = f.shim.fail_d1_reads = true;
+  f.shim.fail_kv_reads = f.shim.fail_d1_reads = f.shim.fail_do_reads = true;
   auto r = f.request(key);
   r->s.set("a", 2);  // the view writes over what could not be read
   CHECK(r->store.unavailable);
@@ -1702,11 +1875,12 @@ TEST_CASE_TEMPLATE("a failed read is not 'no session': 503, nothing written, the
   CHECK(f.shim.writes.empty());
   CHECK(f.shim.kv.entries.size() == kv_before.size());
   CHECK(f.shim.table.rows == rows_before);
+  CHECK(f.shim.objects.records.size() == objects_before);
   // Like Django, flush() never loads: a logout works while reads fail.
   auto out = f.request(key);
   out->s.flush();
   CHECK(f.finish(*out) == Outcome::ok);
-  f.shim.fail_kv_reads = f.shim.fail_d1_reads = false;
+  f.shim.fail_kv_reads = f.shim.fail_d1_reads = f.shim.fail_do_reads = false;
   CHECK_FALSE(f.exists(key));
 }
 
@@ -1720,12 +1894,12 @@ TEST_CASE_TEMPLATE("a failed KV write fails the cache engine's request; cached_d
   REQUIRE(r->s.session_key().has_value());
   const std::string key = *r->s.session_key();
   f.shim.fail_kv_writes = false;
-  if constexpr (F::kEngine == config::Engine::cache) {
+  if constexpr (F::kKvIsTheRecord) {
     CHECK(outcome == Outcome::store_failed);
     CHECK_FALSE(f.exists(key));
   } else {
     CHECK(outcome == Outcome::ok);
-    CHECK(f.shim.table.rows.count(key) == 1);
+    CHECK(f.exists(key));
     CHECK(f.shim.kv.entries.empty());
     if constexpr (F::kUsesKv) {
       REQUIRE(f.shim.errors.size() == 1);
@@ -1746,8 +1920,7 @@ TEST_CASE_TEMPLATE("a view that saves and then deletes its session makes the mid
   REQUIRE(r->s.save(true) == SaveStatus::ok);
   r->s.store().remove(r->s, std::nullopt);
   CHECK(f.finish(*r) == Outcome::update_error);  // SessionInterrupted: 400
-  CHECK(f.shim.kv.entries.empty());
-  CHECK(f.shim.table.rows.empty());
+  CHECK(f.shim.empty());
 }
 
 // Django's delete() is immediate, so a later save() in the same request
@@ -1777,13 +1950,216 @@ TEST_CASE_TEMPLATE("save() of a never-read session with an unknown key is an Upd
   SaveStatus status = r->s.save();
   for (const http::Op& op : r->store.effects()) {
     std::string key = op.kind == http::OpKind::d1_query ? op.params.at(0).text
-                                                        : op.key.substr(kv_prefix_of<F>().size());
+                      : op.kind == http::OpKind::kv_put || op.kind == http::OpKind::kv_delete
+                          ? op.key.substr(kv_prefix_of<F>().size())
+                          : op.key;
     CHECK(session::is_lookup_key(key));
   }
   Outcome outcome = status == SaveStatus::update_error ? Outcome::update_error : f.shim.apply(r->store.effects(), f.now);
   CHECK(outcome == Outcome::update_error);
-  CHECK(f.shim.kv.entries.empty());
-  CHECK(f.shim.table.rows.empty());
+  CHECK(f.shim.empty());
+}
+
+// Two requests of one visitor that overlap: both load count 1, both save 2.
+// With a compare-and-set (D1: UPDATE ... AND session_data = <as loaded>;
+// Durable Objects: the loaded version) the second save changes nothing and
+// reports a conflict; the request is re-run on the fresh record and saves 3.
+// KV has no compare-and-set: the last writer wins and a visit is lost.
+TEST_CASE_TEMPLATE("racing requests: a compare-and-set engine loses no update; KV's last writer wins", F,
+                   SERVER_BACKENDS) {
+  F f;
+  auto first = f.make_session();
+  first->set("num_visits", 1);
+  const std::string key = f.persist(*first);
+  auto a = f.request(key);
+  auto b = f.request(key);
+  a->s.set("num_visits", a->s.get("num_visits").template get<int>() + 1);
+  b->s.set("num_visits", b->s.get("num_visits").template get<int>() + 1);
+  CHECK(f.finish(*a) == Outcome::ok);
+  f.shim.writes.clear();
+  const Outcome second = f.finish(*b);
+  if constexpr (F::kLosesUpdates) {
+    CHECK(second == Outcome::ok);
+    CHECK(f.make_session(key)->get("num_visits") == Json(2));  // one visit lost
+  } else {
+    CHECK(second == Outcome::conflict);
+    CHECK(f.shim.writes.empty());  // nothing of the losing run is written
+    auto rerun = f.request(key, 2);
+    CHECK(rerun->s.get("num_visits") == Json(2));  // the fresh record
+    rerun->s.set("num_visits", 3);
+    CHECK(f.finish(*rerun) == Outcome::ok);
+    CHECK(f.make_session(key)->get("num_visits") == Json(3));
+  }
+}
+
+TEST_CASE_TEMPLATE("racing with a logout: the save finds its record gone and writes nothing (UpdateError, or a conflict whose re-run finds no record)",
+                   F, SERVER_BACKENDS) {
+  F f;
+  auto first = f.make_session();
+  first->set("num_visits", 1);
+  const std::string key = f.persist(*first);
+  auto visit = f.request(key);
+  visit->s.set("num_visits", 2);
+  auto logout = f.request(key);
+  logout->s.flush();
+  CHECK(f.finish(*logout) == Outcome::ok);
+  const Outcome saved = f.finish(*visit);
+  CHECK((saved == Outcome::update_error || saved == Outcome::conflict));
+  if (saved == Outcome::conflict) {
+    auto rerun = f.request(key, 2);
+    rerun->s.get("num_visits");
+    CHECK(rerun->store.record_missing);  // App::with_session answers 400 for this
+  }
+  CHECK(f.shim.empty());
+}
+
+// ---------------------------------------------------------------------------
+// The app over every engine, as the shim drives it: plan rounds answered
+// from the fakes, handle(), effects applied; a conflict re-runs the request
+// (app::retry_after_conflict) with the next attempt number.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+template <class F>
+struct AppDriver {
+  F& f;
+  std::unique_ptr<app::App> app;
+  explicit AppDriver(F& fixture) : f(fixture) {
+    config::Error error;
+    app = app::App::create(pyjson::Json{{"SECRET_KEY", kSecret}, {"SESSION_ENGINE", F::kName}}, &error);
+    REQUIRE_MESSAGE(app != nullptr, error.to_string());
+  }
+  struct Run {
+    http::Request req;
+    std::vector<http::Loaded> loaded;
+    http::Response response;
+  };
+  Run start(const std::optional<std::string>& cookie, uint32_t attempt = 1) {
+    Run run;
+    run.req.method = "GET";
+    run.req.target = "/catalog/";
+    run.req.now = f.now;
+    run.req.attempt = attempt;
+    if (cookie) run.req.headers = {{"cookie", "sessionid=" + *cookie}};
+    for (int round = 0; round < 4; ++round) {
+      std::vector<http::Op> ops = app->plan(run.req, run.loaded);
+      if (ops.empty()) break;
+      for (const http::Op& op : ops) run.loaded.push_back(f.shim.answer(op, f.now));
+    }
+    run.response = app->handle(run.req, run.loaded);
+    return run;
+  }
+  // Applies a run's effects; on a lost compare-and-set re-runs it as the shim does.
+  http::Response finish(Run run, int* attempts = nullptr) {
+    for (;;) {
+      if (attempts) *attempts = static_cast<int>(run.req.attempt);
+      Outcome o = f.shim.apply(run.response.effects, f.now);
+      if (o == Outcome::ok) return run.response;
+      if (o == Outcome::conflict) {
+        if (!app::retry_after_conflict(run.req.attempt)) return app::effect_failure_response(app::EffectFailure::conflict);
+        std::optional<std::string> cookie;
+        if (const std::string* c = run.req.header("cookie")) cookie = c->substr(std::string("sessionid=").size());
+        run = start(cookie, run.req.attempt + 1);
+        continue;
+      }
+      return app::effect_failure_response(o == Outcome::update_error ? app::EffectFailure::session_interrupted
+                                                                      : app::EffectFailure::store_unavailable);
+    }
+  }
+  static int visits(const http::Response& r) {
+    const std::string marker = "You have visited this page ";
+    size_t at = r.body.find(marker);
+    return at == std::string::npos ? -1 : std::atoi(r.body.c_str() + at + marker.size());
+  }
+  static std::optional<std::string> key_of(const http::Response& r) {
+    for (const auto& [name, value] : r.headers)
+      if (name == "Set-Cookie" && value.rfind("sessionid=", 0) == 0 && value[10] != '"')
+        return value.substr(10, value.find(';') - 10);
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("the home page over the engine counts 1, 2, 3 under one key; SESSION_ENGINE is all the app needs", F,
+                   SERVER_BACKENDS) {
+  F f;
+  AppDriver<F> d(f);
+  std::optional<std::string> key;
+  for (int expected = 1; expected <= 3; ++expected) {
+    http::Response r = d.finish(d.start(key));
+    REQUIRE(r.status == 200);
+    CHECK(AppDriver<F>::visits(r) == expected);
+    auto k = AppDriver<F>::key_of(r);
+    REQUIRE(k.has_value());
+    if (key) CHECK(*k == *key);
+    key = k;
+  }
+  CHECK(f.exists(*key));
+}
+
+TEST_CASE_TEMPLATE("racing home-page visits: every visit counts on a compare-and-set engine (the loser re-runs); KV loses one",
+                   F, SERVER_BACKENDS) {
+  F f;
+  AppDriver<F> d(f);
+  http::Response first = d.finish(d.start(std::nullopt));
+  const std::string key = *AppDriver<F>::key_of(first);
+  // Five visits load count 1 before any saves: they all computed 2.
+  std::vector<typename AppDriver<F>::Run> runs;
+  for (int i = 0; i < 5; ++i) runs.push_back(d.start(key));
+  std::vector<int> seen;
+  int most_attempts = 0;
+  for (auto& run : runs) {
+    int attempts = 0;
+    http::Response r = d.finish(std::move(run), &attempts);
+    REQUIRE(r.status == 200);
+    seen.push_back(AppDriver<F>::visits(r));
+    most_attempts = std::max(most_attempts, attempts);
+  }
+  http::Response last = d.finish(d.start(key));
+  if constexpr (F::kLosesUpdates) {
+    CHECK(seen == std::vector<int>{2, 2, 2, 2, 2});
+    CHECK(AppDriver<F>::visits(last) == 3);
+  } else {
+    CHECK(seen == std::vector<int>{2, 3, 4, 5, 6});  // each re-run saw the fresh count
+    CHECK(most_attempts == 2);
+    CHECK(AppDriver<F>::visits(last) == 7);
+  }
+}
+
+TEST_CASE_TEMPLATE("past the bound of attempts a lost race answers 503 with Retry-After and writes nothing", F,
+                   DbFixture, DurableObjectFixture) {
+  F f;
+  AppDriver<F> d(f);
+  const std::string key = *AppDriver<F>::key_of(d.finish(d.start(std::nullopt)));
+  CHECK(app::retry_after_conflict(app::kMaxAttempts - 1).has_value());
+  CHECK_FALSE(app::retry_after_conflict(app::kMaxAttempts).has_value());
+  // The last attempt loses its race too: another visit saves in between.
+  auto doomed = d.start(key, app::kMaxAttempts);
+  REQUIRE(d.finish(d.start(key)).status == 200);
+  http::Response r = d.finish(std::move(doomed));
+  CHECK(r.status == 503);
+  bool retry_after = false;
+  for (const auto& [name, value] : r.headers) retry_after |= name == "Retry-After" && value == "1";
+  CHECK(retry_after);
+  CHECK(AppDriver<F>::visits(d.finish(d.start(key))) == 3);
+}
+
+TEST_CASE_TEMPLATE("a re-run that finds the session deleted (a concurrent logout) answers 400 and writes nothing", F,
+                   DbFixture, CachedDbFixture, DurableObjectFixture) {
+  F f;
+  AppDriver<F> d(f);
+  const std::string key = *AppDriver<F>::key_of(d.finish(d.start(std::nullopt)));
+  auto visit = d.start(key);
+  auto logout = f.request(key);
+  logout->s.flush();
+  REQUIRE(f.finish(*logout) == Outcome::ok);
+  f.shim.writes.clear();
+  http::Response r = d.finish(std::move(visit));
+  CHECK(r.status == 400);
+  CHECK(f.shim.writes.empty());
+  CHECK(f.shim.empty());
 }
 
 TEST_CASE("cached_db: a KV miss reads D1, and the record is copied back into KV for the next read") {

@@ -19,19 +19,27 @@ const clock = () => performance.now();
 
 // ------------------------------------------------------------ real bindings
 
-// One Miniflare (workerd) with a KV namespace SESSIONS and a D1 database DB
-// holding the django_session table from migrations/. Call dispose() after.
+// One Miniflare (workerd) with a KV namespace SESSIONS, a D1 database DB
+// holding the django_session table from migrations/, and the Durable Object
+// namespace SESSION_OBJECTS of worker/session_object.js (SQLite-backed).
+// Call dispose() after.
 export async function startBindings() {
   const mf = new Miniflare({
-    modules: true,
-    script: 'export default { fetch() { return new Response(""); } }',
+    modules: [
+      { type: 'ESModule', path: 'index.mjs',
+        contents: 'export { SessionObject } from "./session_object.mjs"; export default { fetch() { return new Response(""); } }' },
+      { type: 'ESModule', path: 'session_object.mjs', contents: readFileSync(join(ROOT, 'worker/session_object.js'), 'utf8') },
+    ],
+    compatibilityDate: '2025-09-01',
     kvNamespaces: ['SESSIONS'],
     d1Databases: ['DB'],
+    durableObjects: { SESSION_OBJECTS: { className: 'SessionObject', useSQLite: true } },
   });
   const kv = await mf.getKVNamespace('SESSIONS');
   const db = await mf.getD1Database('DB');
+  const objects = await mf.getDurableObjectNamespace('SESSION_OBJECTS');
   await applyMigrations(db);
-  return { mf, kv, db, dispose: () => mf.dispose() };
+  return { mf, kv, db, objects, dispose: () => mf.dispose() };
 }
 
 // Every migration in migrations/, in order, as `wrangler d1 migrations apply`
@@ -46,6 +54,7 @@ export async function applyMigrations(db) {
 }
 
 export const isD1 = (binding) => typeof binding.prepare === 'function';
+export const isObjects = (binding) => typeof binding.idFromName === 'function';
 
 // ------------------------------------------------------------ generic wrapper
 
@@ -76,7 +85,21 @@ const unwrap = (owner, stmt) => (stmt instanceof WrappedStatement && stmt.owner 
 // statement and `single` set, so hooks see all SQL in one place. D1's
 // prepare() is synchronous: it goes through the optional prepare(sql, next)
 // hook instead.
+// Durable Object namespaces: every RPC call on a session object (load, save,
+// remove: worker/session_object.js) arrives as
+//   hook({binding: 'do', op: 'load'|'save'|'remove', key, args}, next)
+// with key the object's name.
 export function around(inner, hook, { prepare = (sql, next) => next() } = {}) {
+  if (isObjects(inner)) {
+    return {
+      idFromName: (name) => ({ name, inner: inner.idFromName(name) }),
+      get(id) {
+        const stub = () => inner.get(id.inner);
+        const call = (op) => (...args) => hook({ binding: 'do', op, key: id.name, args }, () => stub()[op](...args));
+        return { load: call('load'), save: call('save'), remove: call('remove') };
+      },
+    };
+  }
   if (isD1(inner)) {
     const w = {
       prepare(sql) {
@@ -137,10 +160,12 @@ export function recording(inner) {
   });
   w.log = log;
   w.writes = () => log.flatMap((e) => {
+    if (e.binding === 'do') return e.op === 'save' || e.op === 'remove' ? [e] : [];
     if (e.binding === 'kv') return e.op === 'put' || e.op === 'delete' ? [e] : [];
     return (e.statements || []).filter((s) => isWriteSql(s.sql)).map((s) => ({ ...e, sql: s.sql, params: s.params }));
   });
   w.reads = () => log.flatMap((e) => {
+    if (e.binding === 'do') return e.op === 'load' ? [e] : [];
     if (e.binding === 'kv') return e.op === 'get' || e.op === 'list' ? [e] : [];
     return (e.statements || []).filter((s) => !isWriteSql(s.sql)).map((s) => ({ ...e, sql: s.sql, params: s.params }));
   });
@@ -203,6 +228,7 @@ export function failing(inner, faults = {}, { hangMs = 60_000 } = {}) {
     if (fault instanceof Error) return Promise.reject(fault);
     switch (fault) {
       case 'throw':
+        if (call.binding === 'do') return Promise.reject(new Error('Durable Object is overloaded. (injected)'));
         return Promise.reject(call.binding === 'kv' ? kvError(name) : d1Error());
       case 'hang':
         return new Promise((resolve, reject) => {
@@ -217,6 +243,7 @@ export function failing(inner, faults = {}, { hangMs = 60_000 } = {}) {
           pendingHangs.add(entry);
         });
       case 'malformed':
+        if (call.binding === 'do') return Promise.resolve(name === 'load' ? { value: 5 } : 'not an outcome');
         if (call.binding === 'kv') return Promise.resolve(name === 'get' ? MALFORMED_KV_VALUE : undefined);
         if (name === 'batch') return Promise.resolve(call.statements.map(() => ({ results: 'not rows', success: true })));
         return next();

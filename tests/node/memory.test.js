@@ -26,7 +26,13 @@ import assert from 'node:assert/strict';
 import { BASE_ENV, MODULES, TEST_MODULE, cookieValue, loadModule, recordingConsole, visit } from './helpers.js';
 import { createWorker } from '../../js-shim/worker.js';
 
-const ENGINES = ['signed_cookies', 'cache', 'db', 'cached_db'];
+const ENGINES = {
+  signed_cookies: 'django.contrib.sessions.backends.signed_cookies',
+  cache: 'django.contrib.sessions.backends.cache',
+  db: 'django.contrib.sessions.backends.db',
+  cached_db: 'django.contrib.sessions.backends.cached_db',
+  durable_object: 'locallibrary.sessions.backends.durable_object',
+};
 const WARMUP_ROUNDS = 3;
 const MEASURED_ROUNDS = 30;
 
@@ -63,6 +69,10 @@ function memoryD1() {
         if (!sessions.has(p[0])) return changed(0);
         sessions.set(p[0], { data: p[1], expire: p[2] });
         return changed(1);
+      case 'UPDATE django_session SET session_data = ?2, expire_date = ?3 WHERE session_key = ?1 AND session_data = ?4':
+        if (sessions.get(p[0])?.data !== p[3]) return changed(0);
+        sessions.set(p[0], { data: p[1], expire: p[2] });
+        return changed(1);
       case 'DELETE FROM django_session WHERE session_key = ?1':
         return changed(sessions.delete(p[0]) ? 1 : 0);
       default:
@@ -77,7 +87,35 @@ function memoryD1() {
   };
 }
 
-const bindings = { env: { SESSIONS: memoryKv(), DB: memoryD1() } };
+// A Durable Object namespace with SessionObject's RPC interface
+// (worker/session_object.js), in memory.
+function memoryObjects() {
+  const records = new Map(); // name -> { value, expireAt, version }
+  const live = (name) => {
+    const r = records.get(name);
+    return r && r.expireAt * 1000 > Date.now() ? r : null;
+  };
+  return {
+    idFromName: (name) => name,
+    get: (name) => ({
+      async load() {
+        const r = live(name);
+        return r ? { value: r.value, version: r.version } : null;
+      },
+      async save(value, expireAt, expect, mustExist) {
+        const r = live(name);
+        if (!r && (mustExist || expect > 0)) return 'missing';
+        if (r && expect === 0 && !mustExist) return 'exists';
+        if (r && expect > 0 && r.version !== expect) return 'conflict';
+        records.set(name, { value, expireAt, version: (records.get(name)?.version ?? 0) + 1 });
+        return 'ok';
+      },
+      async remove() { records.delete(name); },
+    }),
+  };
+}
+
+const bindings = { env: { SESSIONS: memoryKv(), DB: memoryD1(), SESSION_OBJECTS: memoryObjects() } };
 
 const script = (ops) => `/__test__/session?${ops.map((op) => `op=${encodeURIComponent(op)}`).join('&')}`;
 
@@ -126,10 +164,10 @@ async function round(worker, env, engine, n) {
   return requests;
 }
 
-for (const engine of ENGINES) {
+for (const [engine, engineName] of Object.entries(ENGINES)) {
   test(`${engine}: linear memory does not grow after warm-up`, async () => {
     const worker = createWorker(loadModule(TEST_MODULE), { log: recordingConsole() });
-    const env = { ...BASE_ENV, ...bindings.env, SESSION_ENGINE: `django.contrib.sessions.backends.${engine}` };
+    const env = { ...BASE_ENV, ...bindings.env, SESSION_ENGINE: engineName };
     let n = 0;
     for (let i = 0; i < WARMUP_ROUNDS; i++) n += await round(worker, env, engine, n);
     const instance = worker.core.instance;

@@ -96,6 +96,7 @@ test('wrangler deploy --dry-run builds the bundle within Workers limits', async 
     const text = r.stdout + r.stderr;
     assert.match(text, /env\.SESSIONS \([^)]*\)\s+KV Namespace/);
     assert.match(text, /env\.DB \(locallibrary\)\s+D1 Database/);
+    assert.match(text, /env\.SESSION_OBJECTS \(SessionObject\)\s+Durable Object/);
     assert.match(text, /env\.SESSION_ENGINE \("django\.contrib\.sessions\.backends\.sign/);
     assert.doesNotMatch(text, /SECRET_KEY/);
     // The bundle carries exactly one module, the release WASI build (the one

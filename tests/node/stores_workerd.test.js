@@ -22,6 +22,7 @@ const ENGINES = {
   cache: 'django.contrib.sessions.backends.cache',
   db: 'django.contrib.sessions.backends.db',
   cached_db: 'django.contrib.sessions.backends.cached_db',
+  durable_object: 'locallibrary.sessions.backends.durable_object',
 };
 const KEY_RE = /^[a-z0-9]{32}$/;
 const DELETION = 'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax';
@@ -181,10 +182,13 @@ async function assertStoredCount(dev, key, n) {
 // Which fault makes each engine's session read, write or record fail. cached_db
 // reads D1 only when its KV copy cannot answer, and its KV copy is best effort,
 // so its read fault fails both and its write fault is D1's.
-const READ_FAULT = { cache: 'kv-get-fail', db: 'd1-read-fail', cached_db: 'kv-get-fail, d1-read-fail' };
-const WRITE_FAULT = { cache: 'kv-put-fail', db: 'd1-write-fail', cached_db: 'd1-write-fail' };
-const VANISH_FAULT = { cache: 'kv-vanish-before-update', db: 'd1-vanish-before-update', cached_db: 'd1-vanish-before-update' };
-const HANG_FAULT = { cache: 'kv-get-hang', db: 'd1-read-hang', cached_db: 'kv-get-fail, d1-read-hang' };
+const READ_FAULT = { cache: 'kv-get-fail', db: 'd1-read-fail', cached_db: 'kv-get-fail, d1-read-fail', durable_object: 'do-get-fail' };
+const WRITE_FAULT = { cache: 'kv-put-fail', db: 'd1-write-fail', cached_db: 'd1-write-fail', durable_object: 'do-put-fail' };
+const VANISH_FAULT = {
+  cache: 'kv-vanish-before-update', db: 'd1-vanish-before-update', cached_db: 'd1-vanish-before-update',
+  durable_object: 'do-vanish-before-update',
+};
+const HANG_FAULT = { cache: 'kv-get-hang', db: 'd1-read-hang', cached_db: 'kv-get-fail, d1-read-hang', durable_object: 'do-get-hang' };
 const HANG_LIMIT_MS = 5_000; // the shim gives up on a binding call after 3 s
 
 test('the test entry refuses an unknown fault name (a typo cannot make a fault test pass)', async () => {
@@ -301,4 +305,60 @@ test('cached_db: a failed KV copy (500, or 429 after the retries) is logged and 
   assert.equal(refused.hits, 1 + 4, 'the failed read, then one write attempt and three retries');
   const check = await page(dev, key, 'kv-get-fail');
   assert.equal(check.visits, 4, 'D1 held 3');
+});
+
+test('durable_object: a hanging object write answers 503 within 5 s; the stored session is unchanged', async () => {
+  const dev = servers.durable_object;
+  const key = await sessionAt(dev, 1);
+  const r = await page(dev, key, 'do-put-hang');
+  assertUnavailable(r, 'the page');
+  assert.ok(r.ms < HANG_LIMIT_MS, `answered after ${Math.round(r.ms)} ms`);
+  assert.equal(r.hits, 1);
+  await assertStoredCount(dev, key, 1);
+});
+
+test('durable_object: a record past its expiry is gone (the object answers no record; its alarm deletes it)', async () => {
+  const dev = servers.durable_object;
+  const doomed = await script(dev, ['set:a=1', 'expiry:1']);
+  assert.match(doomed.key, KEY_RE);
+  await sleep(2500);
+  const r = await script(dev, ['get:a'], doomed.key);
+  assert.deepEqual(r.json.results, ['<KeyError>']);
+  assert.equal(r.setCookie, DELETION);
+});
+
+// ------------------------------------------------------------------ racing requests of one visitor
+
+// RACERS requests of one session at once, each counting a visit. With a
+// compare-and-set on every save (db, cached_db: D1's UPDATE ... AND
+// session_data = <as loaded>; durable_object: the record's version) a lost
+// race re-runs the request on the fresh record: the count rises by exactly
+// RACERS and every visitor saw a different count. KV has no compare-and-set:
+// the last writer wins and visits are lost (README, "Session engines").
+const RACERS = 20;
+async function race(dev) {
+  const key = await sessionAt(dev, 1);
+  const started = performance.now();
+  const answers = await Promise.all(Array.from({ length: RACERS }, () => page(dev, key)));
+  const ms = performance.now() - started;
+  const after = await page(dev, key);
+  return { answers, ms, final: after.visits - 1, key };
+}
+
+for (const engine of ['db', 'cached_db', 'durable_object']) {
+  test(`${engine}: ${RACERS} racing requests of one visitor raise the count by exactly ${RACERS}`, async () => {
+    const { answers, ms, final } = await race(servers[engine]);
+    for (const r of answers) assert.equal(r.status, 200, r.body.slice(0, 300));
+    const seen = answers.map((r) => r.visits).sort((a, b) => a - b);
+    console.log(`# ${engine}: ${RACERS} racers in ${Math.round(ms)} ms, final count ${final}, seen ${seen.join(',')}`);
+    assert.equal(final, 1 + RACERS, 'no update lost');
+    assert.deepEqual(seen, Array.from({ length: RACERS }, (_, i) => i + 2), 'each visit saw its own count');
+  });
+}
+
+test(`cache (KV, last writer wins): ${RACERS} racing requests answer 200 but lose visits (documented)`, async () => {
+  const { answers, final } = await race(servers.cache);
+  for (const r of answers) assert.equal(r.status, 200, r.body.slice(0, 300));
+  console.log(`# cache: ${RACERS} racers, final count ${final} of ${1 + RACERS}: ${1 + RACERS - final} visits lost`);
+  assert.ok(final < 1 + RACERS, `KV has no compare-and-set: racing saves overwrite each other (final ${final})`);
 });

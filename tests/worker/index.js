@@ -3,7 +3,8 @@
 //
 // Fault injection (this entry only; worker/index.js has none): a request with
 //   x-test-fault: NAME[, NAME...]
-// runs with env.SESSIONS (KV) and env.DB (D1) wrapped so the REAL bindings
+// runs with env.SESSIONS (KV), env.DB (D1) and env.SESSION_OBJECTS (Durable
+// Objects) wrapped so the REAL bindings
 // misbehave the ways production does. The shim cannot tell the difference:
 // the wrappers expose the bindings' own interface and throw the errors the
 // Workers runtime throws.
@@ -21,6 +22,13 @@
 //   d1-write-fail            a D1 batch that writes rejects
 //   d1-vanish-before-update  before a batch that UPDATEs django_session, the row
 //                            (and its cached_db KV copy) is deleted: a concurrent logout
+//   do-get-fail              every session object's load() rejects (the object
+//                            is unavailable: overloaded, reset, network lost)
+//   do-get-hang              ... never answers
+//   do-put-fail              every save()/remove() on a session object rejects
+//   do-put-hang              ... never answers
+//   do-vanish-before-update  before a save() of an existing record, the record is
+//                            removed: a logout in a concurrent request
 // The response then carries what happened:
 //   x-test-fault-hits     how many binding calls a fault hit
 //   x-test-store-writes   writes (KV put/delete, D1 statements that are not
@@ -29,12 +37,15 @@
 import wasmModule from '../../build/wasm-wasi-test/src/core.wasm';
 import { createWorker } from '../../js-shim/worker.js';
 
+export { SessionObject } from '../../worker/session_object.js';
+
 const worker = createWorker(wasmModule);
 
 const FAULTS = new Set([
   'none',
   'kv-get-fail', 'kv-get-hang', 'kv-put-fail', 'kv-put-hang', 'kv-429-once', 'kv-429-always', 'kv-vanish-before-update',
   'd1-read-fail', 'd1-read-hang', 'd1-write-fail', 'd1-vanish-before-update',
+  'do-get-fail', 'do-get-hang', 'do-put-fail', 'do-put-hang', 'do-vanish-before-update',
 ]);
 const CACHED_DB_PREFIX = 'django.contrib.sessions.cached_db';
 
@@ -149,6 +160,55 @@ function faultyD1(db, faults, probe, env) {
   return w;
 }
 
+// A Durable Object namespace whose session objects misbehave; the stubs
+// expose SessionObject's RPC methods (worker/session_object.js).
+function faultyObjects(namespace, faults, probe) {
+  const unavailable = () => new Error('Durable Object is overloaded. Requests queued for too long. (injected)');
+  return {
+    idFromName: (name) => namespace.idFromName(name),
+    get(id) {
+      const stub = namespace.get(id);
+      return {
+        async load() {
+          if (faults.has('do-get-fail')) {
+            probe.hits++;
+            throw unavailable();
+          }
+          if (faults.has('do-get-hang')) {
+            probe.hits++;
+            return hang();
+          }
+          return stub.load();
+        },
+        async save(value, expireAt, expect, mustExist) {
+          if (faults.has('do-put-fail')) {
+            probe.hits++;
+            throw unavailable();
+          }
+          if (faults.has('do-put-hang')) {
+            probe.hits++;
+            return hang();
+          }
+          if (faults.has('do-vanish-before-update') && mustExist) {
+            probe.hits++;
+            await stub.remove();
+          }
+          probe.writes++;
+          return stub.save(value, expireAt, expect, mustExist);
+        },
+        async remove() {
+          if (faults.has('do-put-fail')) {
+            probe.hits++;
+            throw unavailable();
+          }
+          probe.writes++;
+          return stub.remove();
+        },
+      };
+    },
+  };
+}
+
 async function fetchWithFaults(request, env, ctx, header) {
   const faults = new Set(header.split(',').map((f) => f.trim()).filter(Boolean));
   const unknown = [...faults].filter((f) => !FAULTS.has(f));
@@ -157,6 +217,7 @@ async function fetchWithFaults(request, env, ctx, header) {
   const faultyEnv = { ...env };
   if (env.SESSIONS) faultyEnv.SESSIONS = faultyKv(env.SESSIONS, faults, probe);
   if (env.DB) faultyEnv.DB = faultyD1(env.DB, faults, probe, env);
+  if (env.SESSION_OBJECTS) faultyEnv.SESSION_OBJECTS = faultyObjects(env.SESSION_OBJECTS, faults, probe);
   const res = await worker.fetch(request, faultyEnv, ctx);
   const out = new Response(res.body, res);
   out.headers.set('x-test-fault-hits', String(probe.hits));
