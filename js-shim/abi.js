@@ -5,13 +5,15 @@
 // reads nothing else.
 
 // Bumped whenever a byte layout below or in src/http/envelope.cpp changes.
-export const VERSION = 2;
+export const VERSION = 3;
 // A length field that means "absent" (a request header that was not sent).
 export const ABSENT = 0xffffffff;
 // What configuring an instance produced: the manifest, or the error.
 export const CONFIG = Object.freeze({ OK: 0, ERROR: 1 });
-// What one call into the module produced.
-export const RESULT = Object.freeze({ RESPONSE: 0, LOADS: 1 });
+// What one call into the module produced. ORIGIN: pass the request to the
+// origin (the ORIGIN setting) with the header changes the core lists, and
+// stream the origin's answer back.
+export const RESULT = Object.freeze({ RESPONSE: 0, LOADS: 1, ORIGIN: 2 });
 // Storage operations: loads the core plans and effects it returns.
 export const OP = Object.freeze({ KV_GET: 1, KV_PUT: 2, KV_DELETE: 3, D1_QUERY: 4 });
 // MUST_CHANGE: the write must find its record (else the session vanished:
@@ -21,6 +23,7 @@ export const FLAG = Object.freeze({ MUST_CHANGE: 1, BEST_EFFORT: 2 });
 export const LOAD = Object.freeze({ OK: 0, MISSING: 1, FAILED: 2, PENDING: 3 });
 // Typed SQL parameters and result cells.
 export const VALUE = Object.freeze({ NULL: 0, NUMBER: 1, TEXT: 2, BLOB: 3 });
-// Why the shim could not perform a response's effects.
-export const FAILURE = Object.freeze({ STORE_UNAVAILABLE: 1, SESSION_INTERRUPTED: 2 });
+// Why the shim could not perform a response's effects, or reach the origin
+// (no answer at all: 502; no response headers within the core's timeout: 504).
+export const FAILURE = Object.freeze({ STORE_UNAVAILABLE: 1, SESSION_INTERRUPTED: 2, ORIGIN_UNREACHABLE: 3, ORIGIN_TIMEOUT: 4 });
 export const LOG_LEVEL = Object.freeze({ INFO: 0, WARNING: 1, ERROR: 2 });

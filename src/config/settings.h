@@ -14,6 +14,8 @@ namespace config {
 
 enum class Engine { signed_cookies, cache, db, cached_db };
 const char* engine_name(Engine e);
+// The last part of the dotted name ("signed_cookies"), for log lines.
+const char* engine_short_name(Engine e);
 
 struct Settings {
   std::string secret_key;
@@ -28,6 +30,10 @@ struct Settings {
   cookie::SameSite cookie_samesite = cookie::SameSite::lax;
   bool save_every_request = false;
   bool expire_at_browser_close = false;
+  // ORIGIN: the Django site behind the Worker ("https://host[:port]", no
+  // trailing slash). Unset: the Worker answers everything itself.
+  std::optional<std::string> origin;
+  int64_t origin_timeout = 30;  // ORIGIN_TIMEOUT: seconds to the origin's response headers
 };
 
 struct Error {

@@ -44,6 +44,7 @@ std::optional<Input> decode_request(std::string_view bytes, const std::vector<st
 void encode_manifest(std::string& out, const http::Manifest& manifest, Symbols& symbols);
 void encode_loads(std::string& out, const std::vector<http::Op>& loads, Symbols& symbols);
 void encode_response(std::string& out, const http::Response& response, Symbols& symbols);
+void encode_origin(std::string& out, const http::OriginPass& pass);
 // A header of this kind followed by the message bytes (configuration errors).
 void encode_message(std::string& out, uint32_t kind, std::string_view message);
 
