@@ -22,11 +22,12 @@ origin_settings=(
 )
 # Configures when there is no build yet or an origin setting changed.
 configured() {
-  local cache="build/$1/CMakeCache.txt" setting name value
+  local cache="build/$1/CMakeCache.txt" setting name value line
   [ -f "$cache" ] || return 1
   for setting in "${origin_settings[@]}"; do
     name=${setting#-D}; name=${name%%=*}; value=${setting#*=}
-    grep -qxF "$name:STRING=$value" "$cache" || return 1
+    line=$(grep -m1 "^$name:" "$cache") || return 1
+    [ "${line#*=}" = "$value" ] || return 1
   done
 }
 build() {
