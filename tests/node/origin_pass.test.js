@@ -8,9 +8,13 @@
 // The real Django origin, workerd and a browser: origin_walk.test.js.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBindings } from './bindings.js';
-import { BASE_ENV, MODULES, djangoSign, recordingConsole, visitsOf, workerFor } from './helpers.js';
+import { BASE_ENV, MODULES, ROOT, djangoSign, recordingConsole, visitsOf, workerFor } from './helpers.js';
 import { freePort } from './wrangler.js';
 
 let bindings;
@@ -225,3 +229,26 @@ for (const [toolchain, path] of Object.entries(MODULES)) {
     });
   });
 }
+
+// The deployment README.md describes ("Deploying in front of Django"):
+// wrangler.toml's [env.production] bundles, with its route, ORIGIN and
+// SESSION_COOKIE_SECURE, its own bindings, and no secret.
+test('wrangler deploy --env production --dry-run: the README\'s deployment in front of Django bundles', () => {
+  const out = mkdtempSync(join(tmpdir(), 'll-dist-production-'));
+  try {
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--env', 'production', '--outdir', out],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' } });
+    const text = r.stdout + r.stderr;
+    assert.equal(r.status, 0, text);
+    assert.match(text, /env\.SESSIONS \([^)]*\)\s+KV Namespace/);
+    assert.match(text, /env\.DB \(locallibrary\)\s+D1 Database/);
+    assert.match(text, /env\.SESSION_ENGINE \("django\.contrib\.sessions\.backends\.sign/);
+    assert.match(text, /env\.SESSION_COOKIE_SECURE \("true"\)/);
+    assert.match(text, /env\.ORIGIN \("https:\/\/library\.example\.com"\)/);
+    assert.doesNotMatch(text, /SECRET_KEY/);
+    const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+    assert.match(toml, /\[env\.production\]\nroutes = \[\{ pattern = "library\.example\.com\/\*", zone_name = "example\.com" \}\]/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
