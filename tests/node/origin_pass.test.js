@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBindings } from './bindings.js';
 import { BASE_ENV, MODULES, ROOT, djangoSign, recordingConsole, visitsOf, workerFor } from './helpers.js';
-import { freePort } from './wrangler.js';
+import { freePort, startWranglerDev } from './wrangler.js';
 
 let bindings;
 let origin;
@@ -250,5 +250,35 @@ test('wrangler deploy --env production --dry-run: the README\'s deployment in fr
     assert.match(toml, /\[env\.production\]\nroutes = \[\{ pattern = "library\.example\.com\/\*", zone_name = "example\.com" \}\]/);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+// The same pass-through in workerd (wrangler dev), where the shim's fetch()
+// is the runtime's: the forwarded headers as Miniflare reports the client
+// (CF-Connecting-IP), a POST body, and two Set-Cookie headers kept apart.
+test('through workerd: X-Forwarded-*, a POST body and two Set-Cookie headers', async () => {
+  const dev = await startWranglerDev({ vars: { ORIGIN: origin.base, SECRET_KEY: 'workerd-origin-test-key' } });
+  try {
+    seen.length = 0;
+    const res = await fetch(`${dev.base}/accounts/login/?next=/catalog/`, {
+      method: 'POST', body: 'username=reader&password=x', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'csrftoken=t', 'x-forwarded-for': '6.6.6.6' },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-served-by'), 'origin');
+    assert.deepEqual(res.headers.getSetCookie(), ['sessionid=from-origin; Path=/; HttpOnly', 'csrftoken=abc; Path=/; SameSite=Lax']);
+    const got = seen[0];
+    assert.equal(got.method, 'POST');
+    assert.equal(got.url, '/accounts/login/?next=/catalog/');
+    assert.equal(got.body.toString(), 'username=reader&password=x');
+    assert.equal(got.headers.cookie, 'csrftoken=t');
+    assert.equal(got.headers['x-forwarded-for'], '127.0.0.1');
+    assert.equal(got.headers['x-forwarded-proto'], 'http');
+    assert.equal(got.headers['x-forwarded-host'], new URL(dev.base).host);
+    const home = await fetch(`${dev.base}/catalog/`);
+    assert.equal(home.headers.get('x-served-by'), 'edge');
+    assert.match(await home.text(), /href="\/catalog\/bookinstances\/">All book copies/);
+  } finally {
+    dev.stop();
   }
 });
