@@ -13,6 +13,7 @@
 #include "http/envelope.h"
 #include "session/signed_cookies.h"
 #include "signing/signing.h"
+#include "template/template.h"
 #include "util/pyjson.h"
 
 namespace {
@@ -228,4 +229,26 @@ TEST_CASE("ORIGIN: the home page is the origin project's template, with its rout
   CHECK(r.body.find("<a href=\"/accounts/login/?next=/catalog/\">Login</a>") != std::string::npos);
   CHECK(r.body.find("User:") == std::string::npos);
   CHECK(r.body.find("You have visited this page 1 time.") != std::string::npos);
+}
+
+TEST_CASE("ORIGIN: a route name the table lacks fails only where it renders (Django's NoReverseMatch)") {
+  tmpl::Hooks hooks;
+  hooks.routes = {{"index", "/catalog/"},         {"books", "/catalog/books/"}, {"authors", "/catalog/authors/"},
+                  {"bookinstances", "/catalog/bookinstances/"}, {"genres", "/catalog/genres/"},
+                  {"languages", "/catalog/languages/"},          {"login", "/accounts/login/"}};
+  tmpl::Library library(hooks);
+  tmpl::Error error;
+  for (const auto& [name, source] : origin_site::templates())
+    REQUIRE_MESSAGE(library.add(std::string(name), std::string(source), &error), error.to_string());
+  REQUIRE_MESSAGE(library.link(&error), error.to_string());  // 'my-borrowed' and 'logout' unknown: fine here
+
+  tmpl::Json anonymous = {{"num_visits", 1}, {"request", {{"path", "/catalog/"}}}, {"user", {{"is_authenticated", false}}}};
+  std::string out;
+  CHECK_MESSAGE(library.render("index.html", anonymous, out, &error), error.to_string());
+  CHECK(out.find("?next=/catalog/\">Login</a>") != std::string::npos);
+
+  tmpl::Json user = anonymous;
+  user["user"] = {{"is_authenticated", true}, {"get_username", "reader"}};
+  CHECK_FALSE(library.render("index.html", user, out, &error));
+  CHECK(error.message.find("my-borrowed") != std::string::npos);
 }
