@@ -5,15 +5,17 @@
 // reads nothing else.
 
 // Bumped whenever a byte layout below or in src/http/envelope.cpp changes.
-export const VERSION = 3;
+export const VERSION = 4;
 // A length field that means "absent" (a request header that was not sent).
 export const ABSENT = 0xffffffff;
 // What configuring an instance produced: the manifest, or the error.
 export const CONFIG = Object.freeze({ OK: 0, ERROR: 1 });
-// What one call into the module produced.
-// RETRY: a compare-and-set lost a race; run the request again from its loads
-// (after a random pause below the u32 of milliseconds that follows).
-export const RESULT = Object.freeze({ RESPONSE: 0, LOADS: 1, RETRY: 2 });
+// What one call into the module produced. RETRY: a compare-and-set lost a
+// race; run the request again from its loads (after a random pause below the
+// u32 of milliseconds that follows). ORIGIN: pass the request to the origin
+// (the ORIGIN setting) with the header changes the core lists, and stream the
+// origin's answer back.
+export const RESULT = Object.freeze({ RESPONSE: 0, LOADS: 1, RETRY: 2, ORIGIN: 3 });
 // Storage operations: loads the core plans and effects it returns, by storage
 // type (never by session engine). DO_*: one Durable Object per key of a
 // namespace binding (worker/session_object.js): get {value, version}, put
@@ -28,7 +30,9 @@ export const FLAG = Object.freeze({ MUST_CHANGE: 1, BEST_EFFORT: 2, COMPARE_AND_
 export const LOAD = Object.freeze({ OK: 0, MISSING: 1, FAILED: 2, PENDING: 3 });
 // Typed SQL parameters and result cells.
 export const VALUE = Object.freeze({ NULL: 0, NUMBER: 1, TEXT: 2, BLOB: 3 });
-// Why the shim could not perform a response's effects.
-// CONFLICT: a COMPARE_AND_SET write found the record changed (or gone).
-export const FAILURE = Object.freeze({ STORE_UNAVAILABLE: 1, SESSION_INTERRUPTED: 2, CONFLICT: 3 });
+// Why the shim could not perform a response's effects, or reach the origin.
+// CONFLICT: a COMPARE_AND_SET write found the record changed (or gone);
+// ORIGIN_UNREACHABLE: no answer at all (502); ORIGIN_TIMEOUT: no response
+// headers within the core's timeout (504).
+export const FAILURE = Object.freeze({ STORE_UNAVAILABLE: 1, SESSION_INTERRUPTED: 2, CONFLICT: 3, ORIGIN_UNREACHABLE: 4, ORIGIN_TIMEOUT: 5 });
 export const LOG_LEVEL = Object.freeze({ INFO: 0, WARNING: 1, ERROR: 2 });

@@ -38,7 +38,7 @@ export class Core {
         this.manifest = readManifest(out.reader, this.symbols);
       } else {
         this.configError = decoder.decode(out.reader.rest());
-        this.manifest = { requestHeaders: [], prefetch: new Map() };
+        this.manifest = { requestHeaders: [], prefetch: new Map(), engine: '' };
         this.log.error(this.configError);
       }
     });
@@ -118,8 +118,9 @@ export class Core {
     try {
       const length = writeRequest(this, input, loaded);
       const out = this.output(this.exports.ll_request(length));
-      if (out.kind === RESULT.LOADS) return { loads: readOps(out.reader), response: null };
-      return { loads: null, response: readResponse(out.reader) };
+      if (out.kind === RESULT.LOADS) return { loads: readOps(out.reader), response: null, origin: null };
+      if (out.kind === RESULT.ORIGIN) return { loads: null, response: null, origin: readOrigin(out.reader) };
+      return { loads: null, response: readResponse(out.reader), origin: null };
     } catch (err) {
       this.instance = null;
       throw new CoreTrap(err);
@@ -154,7 +155,8 @@ export class CoreTrap extends Error {
   }
 }
 
-// input: {method, target, headers (a Headers), now (seconds), attempt (1, or
+// input: {method, target, headers (a Headers), now (seconds), url (the
+// request's URL: the manifest's ":scheme" and ":authority"), attempt (1, or
 // the run after a lost compare-and-set)}; loaded: the
 // answers so far, [{tag, status, kind, value, rows}]. Each string is encoded
 // straight into the module's input buffer, sized for one byte per UTF-16
@@ -167,7 +169,8 @@ function writeRequest(core, input, loaded) {
   let units = input.method.length + input.target.length;
   let fixed = 8 + 4 + 8 + 4;
   for (let i = 0; i < names.length; i++) {
-    const v = input.headers.get(names[i]);
+    const name = names[i];
+    const v = name.charCodeAt(0) === 58 ? urlPart(input.url, name) : input.headers.get(name);
     values[i] = v;
     fixed += 4;
     if (v !== null) units += v.length;
@@ -263,6 +266,17 @@ class Writer {
   }
 }
 const writer = new Writer();
+
+// The pseudo-headers ":scheme" and ":authority" of an absolute URL.
+function urlPart(url, name) {
+  if (!url) return null;
+  const colon = url.indexOf(':');
+  if (name === ':scheme') return url.slice(0, colon);
+  if (name !== ':authority') return null;
+  const start = colon + 3;
+  const end = url.indexOf('/', start);
+  return url.slice(start, end < 0 ? url.length : end);
+}
 
 // UTF-16 units (or blob bytes) a loaded answer carries, plus its fixed parts.
 function loadedUnits(l) {
@@ -404,7 +418,25 @@ function readManifest(r, symbols) {
     const loads = readOps(r);
     prefetch.set(path, { methods, loads, callWhileLoading: r.u8v() === 1 });
   }
-  return { requestHeaders, prefetch };
+  return { requestHeaders, prefetch, engine: r.str() };
+}
+
+// How to pass a request to the origin (src/http/message.h, OriginPass).
+function readOrigin(r) {
+  const url = r.str();
+  const timeoutMs = r.u32();
+  const remove = [];
+  for (let n = r.u32(); n > 0; n--) remove.push(r.str());
+  const pairs = () => {
+    const list = [];
+    for (let n = r.u32(); n > 0; n--) list.push([r.str(), r.str()]);
+    return list;
+  };
+  const set = pairs();
+  const responseHeaders = pairs();
+  const logs = [];
+  for (let n = r.u32(); n > 0; n--) logs.push({ level: r.u8v(), message: r.str() });
+  return { url, timeoutMs, remove, set, responseHeaders, logs };
 }
 
 // body is a view of WASM memory; copy it before the next call into the module.

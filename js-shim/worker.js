@@ -4,7 +4,10 @@
 // returns against the Worker's bindings (KV, D1, Durable Objects), by
 // operation type and never by session engine, and turns the core's answer
 // into a Response. When a compare-and-set write loses a race the core says
-// whether to run the request again. It makes no session or page decisions.
+// whether to run the request again; when it says a request is the origin's
+// (the ORIGIN setting), the shim streams it to the origin and back as the
+// core describes. It makes no session or page decisions. One JSON log line
+// per request.
 import { FAILURE, FLAG, LOAD, OP } from './abi.js';
 import { Core, CoreTrap } from './core.js';
 
@@ -276,8 +279,46 @@ function toResponse(answer, log) {
   return new Response(answer.body.length ? answer.body : null, { status: answer.status, headers: answer.headers });
 }
 
+// The core said this request is the origin's: send it there as the core
+// describes (same method, the body streamed, the headers changed as listed,
+// redirects not followed) and stream the answer back, headers and all. If
+// the origin cannot be reached, or sends no response headers within the
+// core's timeout, the core's 502/504 page instead; nothing is stored either way.
+async function passToOrigin(core, request, pass, log, fetchImpl) {
+  for (const entry of pass.logs) log[LOG_LEVELS[entry.level] || 'log'](entry.message);
+  const headers = new Headers(request.headers);
+  for (const name of pass.remove) headers.delete(name);
+  for (const [name, value] of pass.set) headers.set(name, value);
+  const hasBody = request.body !== null && request.method !== 'GET' && request.method !== 'HEAD';
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, pass.timeoutMs);
+  let upstream;
+  try {
+    upstream = await fetchImpl(pass.url, {
+      method: request.method,
+      headers,
+      body: hasBody ? request.body : null,
+      redirect: 'manual',
+      signal: controller.signal,
+      ...(hasBody ? { duplex: 'half' } : {}),
+    });
+  } catch (err) {
+    log.error(`origin ${pass.url}: ${timedOut ? `no response within ${pass.timeoutMs} ms` : (err && err.message) || err}`);
+    return toResponse(core.effectFailure(timedOut ? FAILURE.ORIGIN_TIMEOUT : FAILURE.ORIGIN_UNREACHABLE).response, log);
+  } finally {
+    clearTimeout(timer);
+  }
+  const out = new Headers(upstream.headers);
+  for (const [name, value] of pass.responseHeaders) out.set(name, value);
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+}
+
 const LAST_RESORT = () =>
-  new Response('Internal Server Error\n', { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+  new Response('Internal Server Error\n', { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Served-By': 'edge' } });
 
 // workerd passes the same env object to every request of an isolate:
 // serialize it once per object, not per request.
@@ -292,18 +333,36 @@ function envJsonOf(env) {
   return json;
 }
 
+// options: log (console by default), fetch (how to reach the origin;
+// globalThis.fetch by default).
 export function createWorker(wasmModule, options = {}) {
   const log = options.log || console;
+  const fetchImpl = options.fetch || ((url, init) => globalThis.fetch(url, init));
   const core = new Core(wasmModule, { log });
 
+  // One structured line per request (Workers Logs indexes JSON lines).
   async function fetch(request, env) {
+    const started = Date.now();
+    const response = await serve(request, env);
+    log.log(JSON.stringify({
+      method: request.method,
+      path: pathOf(targetOf(request.url)),
+      status: response.status,
+      engine: core.manifest?.engine || null,
+      served_by: response.headers.get('x-served-by') || 'edge',
+      ms: Date.now() - started,
+    }));
+    return response;
+  }
+
+  async function serve(request, env) {
     try {
       core.ensure(envJsonOf(env));
       const target = targetOf(request.url);
       // attempt > 1: a run after a compare-and-set lost its race (the core
       // decides whether there is one, and bounds them).
       for (let attempt = 1; ; attempt++) {
-        const input = { method: request.method, target, headers: request.headers, now: Date.now() / 1000, attempt };
+        const input = { method: request.method, target, headers: request.headers, now: Date.now() / 1000, url: request.url, attempt };
         const loaded = [];
         // Loads the manifest says this path always needs start at once; the
         // core is called when they are answered, or (if it may need more, e.g.
@@ -316,6 +375,8 @@ export function createWorker(wasmModule, options = {}) {
         }
         const pending = prefetching ? rule.loads.map((op) => answerTo(op, LOAD.PENDING)) : [];
         let step = core.request(input, pending.length ? pending : loaded);
+        // Not the edge's: any prefetch still running is left to finish unread.
+        if (step.origin) return await passToOrigin(core, request, step.origin, log, fetchImpl);
         for (let round = 0; step.loads; round++) {
           if (round === MAX_LOAD_ROUNDS) throw new Error(`the core asked for more than ${MAX_LOAD_ROUNDS} rounds of loads`);
           const more = step.loads.length ? runLoads(env, step.loads, log) : null;

@@ -4,14 +4,36 @@
 #   scripts/build-wasm.sh            both toolchains, deploy the WASI module (faster; BENCHMARKS.md)
 #   scripts/build-wasm.sh wasi       only WASI, and deploy it
 #   scripts/build-wasm.sh emscripten only Emscripten, and deploy it
+# Build settings for the Django project behind the Worker (ORIGIN; README,
+# "Putting it in front of Django"), from the environment, paths relative to
+# the repository:
+#   ORIGIN_TEMPLATE_DIRS  its template folders in Django's search order,
+#                         ':'-separated (default: the example origin's)
+#   ORIGIN_TEMPLATES      the templates the edge renders, ':'-separated (index.html)
+#   ORIGIN_ROUTES         its route table, from `manage.py dump_routes`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 which=${1:-all}
+origin_settings=(
+  "-DLL_ORIGIN_TEMPLATE_DIRS=$(echo "${ORIGIN_TEMPLATE_DIRS:-examples/django-origin/templates:examples/django-origin/catalog/templates}" | tr ':' ';')"
+  "-DLL_ORIGIN_TEMPLATES=$(echo "${ORIGIN_TEMPLATES:-index.html}" | tr ':' ';')"
+  "-DLL_ORIGIN_ROUTES=${ORIGIN_ROUTES:-examples/django-origin/routes.json}"
+)
+# Configures when there is no build yet or an origin setting changed.
+configured() {
+  local cache="build/$1/CMakeCache.txt" setting name value line
+  [ -f "$cache" ] || return 1
+  for setting in "${origin_settings[@]}"; do
+    name=${setting#-D}; name=${name%%=*}; value=${setting#*=}
+    line=$(grep -m1 "^$name:" "$cache") || return 1
+    [ "${line#*=}" = "$value" ] || return 1
+  done
+}
 build() {
   local preset=$1
   echo "building $preset (cmake; the first build takes a few minutes)"
-  if [ ! -f "build/$preset/CMakeCache.txt" ]; then cmake --preset "$preset" >/dev/null; fi
+  if ! configured "$preset"; then cmake --preset "$preset" "${origin_settings[@]}" >/dev/null; fi
   cmake --build --preset "$preset" >/dev/null
 }
 

@@ -1,5 +1,6 @@
 #include "app/app.h"
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -24,11 +25,16 @@ void add_security_headers(http::Response& r) {
   r.add_header("X-Frame-Options", "DENY");
 }
 
+// Every answer the core makes itself says so; a request passed to the
+// origin gets "origin" (App::to_origin).
+void add_served_by_edge(http::Response& r) { r.add_header("X-Served-By", "edge"); }
+
 http::Response html(int status, std::string body) {
   http::Response r;
   r.status = status;
   r.add_header("Content-Type", "text/html; charset=utf-8");
   add_security_headers(r);
+  add_served_by_edge(r);
   r.body = std::move(body);
   return r;
 }
@@ -39,6 +45,7 @@ http::Response redirect(std::string location) {
   r.add_header("Content-Type", "text/html; charset=utf-8");
   r.add_header("Location", std::move(location));
   add_security_headers(r);
+  add_served_by_edge(r);
   return r;
 }
 
@@ -126,6 +133,16 @@ http::Response effect_failure_response(EffectFailure failure) {
                       "may have logged out in a concurrent request, for example."});
     return r;
   }
+  if (failure == EffectFailure::origin_unreachable || failure == EffectFailure::origin_timeout) {
+    // Nothing of the visitor's session is read or written for a request
+    // passed to the origin, so there is nothing to undo: say so and stop.
+    bool timeout = failure == EffectFailure::origin_timeout;
+    http::Response r = error_response(timeout ? 504 : 502);
+    r.add_header("Cache-Control", "no-store");
+    r.logs.push_back({http::LogLevel::error, timeout ? "the origin sent no response within ORIGIN_TIMEOUT; answering 504"
+                                                     : "the origin could not be reached; answering 502"});
+    return r;
+  }
   http::Response r = error_response(503);
   r.add_header("Retry-After", "1");
   r.add_header("Cache-Control", "no-store");
@@ -153,7 +170,8 @@ std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error) 
     return nullptr;
   }
   tmpl::Error template_error;
-  std::unique_ptr<pages::Pages> loaded_pages = pages::Pages::load(&template_error);
+  std::unique_ptr<pages::Pages> loaded_pages = pages::Pages::load(
+      &template_error, parsed.settings->origin ? pages::Pages::Site::origin : pages::Pages::Site::edge);
   if (!loaded_pages) {
     if (error) *error = {"TEMPLATES", "TemplateSyntaxError: " + template_error.to_string()};
     return nullptr;
@@ -182,11 +200,66 @@ std::optional<std::string> App::session_cookie(const http::Request& req, std::ve
 http::Manifest App::manifest() const {
   http::Manifest m;
   m.request_headers = {"cookie"};
+  // What the X-Forwarded-* headers to the origin are made of.
+  if (settings_.origin) m.request_headers.insert(m.request_headers.end(), {"cf-connecting-ip", ":scheme", ":authority"});
   // The home page's counts do not depend on the request: the shim starts
-  // them before it calls the core, so signed-cookie visits cross once.
+  // them before it calls the core, so signed-cookie visits cross once. With
+  // ORIGIN, the core is called at once: a logged-in visitor goes straight to
+  // the origin without waiting for D1.
   m.prefetch.push_back({"/catalog/", {"GET", "HEAD"}, catalog::count_queries(),
-                        backend_ != nullptr});
+                        backend_ != nullptr || settings_.origin.has_value()});
+  m.engine = std::string(config::engine_short_name(settings_.engine));
   return m;
+}
+
+bool App::logged_in(const http::Request& req) const {
+  std::optional<std::string> value = session_cookie(req, nullptr);
+  if (!value || backend_) return false;
+  session::SignedCookieStore store(cookie_signer_);
+  session::Policy policy{settings_.cookie_age, settings_.expire_at_browser_close};
+  session::Session s(store, value, policy, req.now);
+  return s.contains("_auth_user_id");
+}
+
+namespace {
+
+// Header values the core derives from the request for the origin: only
+// characters a host, an address or a scheme has, so nothing else can be
+// smuggled into the forwarded headers.
+bool plain_token(const std::string* v, size_t max) {
+  if (!v || v->empty() || v->size() > max) return false;
+  for (char c : *v)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<http::OriginPass> App::to_origin(const http::Request& req) const {
+  if (!settings_.origin || over_limits(req)) return std::nullopt;
+  std::string_view path = req.path();
+#ifdef LL_TEST_VIEWS
+  if (path == "/__test__/session") return std::nullopt;
+#endif
+  // The one page the edge serves: the home page, to anonymous visitors.
+  if (path == "/catalog/" && (req.method == "GET" || req.method == "HEAD") && !logged_in(req)) return std::nullopt;
+
+  http::OriginPass pass;
+  pass.url = *settings_.origin + req.target;
+  pass.timeout_ms = static_cast<uint32_t>(settings_.origin_timeout * 1000);
+  // Hop-by-hop headers belong to the visitor's connection, Host to the
+  // origin's URL; the X-Forwarded-* a client sent are never passed on.
+  pass.remove = {"host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+                 "upgrade", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"};
+  const std::string* ip = req.header("cf-connecting-ip");
+  if (plain_token(ip, 64)) pass.set.emplace_back("X-Forwarded-For", *ip);
+  const std::string* scheme = req.header(":scheme");
+  if (scheme && (*scheme == "https" || *scheme == "http")) pass.set.emplace_back("X-Forwarded-Proto", *scheme);
+  const std::string* authority = req.header(":authority");
+  if (plain_token(authority, 255)) pass.set.emplace_back("X-Forwarded-Host", *authority);
+  pass.response_headers = {{"X-Served-By", "origin"}};
+  return pass;
 }
 
 std::optional<int> App::over_limits(const http::Request& req) const {
@@ -296,6 +369,7 @@ http::Response App::with_session(const http::Request& req, const std::vector<htt
     r.status = v.status;
     r.add_header("Content-Type", v.content_type);
     add_security_headers(r);
+    add_served_by_edge(r);
     std::string render_error;
     if (!v.render(outcome, r.body, render_error)) {
       // Nothing of this request is kept: no cookie, no store writes.

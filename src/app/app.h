@@ -51,6 +51,11 @@ class App {
   // What to load before handle(), given what is loaded so far; empty when
   // done. The shim calls it until it returns nothing (at most a few rounds).
   std::vector<http::Op> plan(const http::Request& request, const std::vector<http::Loaded>& loaded) const;
+  // With ORIGIN set: the request is not one the edge serves, so the shim
+  // passes it to the origin as this says. Asked before plan(): such a
+  // request needs no loads. nullopt: the edge answers (ORIGIN unset, a
+  // request over the limits, or the home page for an anonymous visitor).
+  std::optional<http::OriginPass> to_origin(const http::Request& request) const;
   http::Response handle(const http::Request& request, const std::vector<http::Loaded>& loaded) const;
   // The cron trigger: clearsessions for engines with a database.
   http::Response scheduled(double now) const;
@@ -65,6 +70,10 @@ class App {
                               const ViewFn& view) const;
   std::optional<std::string> session_cookie(const http::Request& request, std::vector<http::Log>* logs) const;
   bool uses_session(const http::Request& request) const;
+  // The session says a user is logged in (Django's auth keeps the user's id
+  // under _auth_user_id): the edge cannot load Django's User, so the origin
+  // answers. Signed-cookie sessions only (ORIGIN requires them).
+  bool logged_in(const http::Request& request) const;
   // 414 or 431 for a request over the limits: answered without any I/O.
   std::optional<int> over_limits(const http::Request& request) const;
 
@@ -81,8 +90,15 @@ class App {
 http::Response error_response(int status);
 
 // What the shim reports when performing a response's effects failed
-// (abi::FAILURE_*).
-enum class EffectFailure { store_unavailable = 1, session_interrupted = 2, conflict = 3 };
+// (abi::FAILURE_*). The origin failures are the shim's too: it could not
+// reach the origin (502), or the origin sent no response headers in time (504).
+enum class EffectFailure {
+  store_unavailable = abi::FAILURE_STORE_UNAVAILABLE,
+  session_interrupted = abi::FAILURE_SESSION_INTERRUPTED,
+  conflict = abi::FAILURE_CONFLICT,
+  origin_unreachable = abi::FAILURE_ORIGIN_UNREACHABLE,
+  origin_timeout = abi::FAILURE_ORIGIN_TIMEOUT,
+};
 http::Response effect_failure_response(EffectFailure failure);
 
 // A compare-and-set write lost a race (EffectFailure::conflict): the request

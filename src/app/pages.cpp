@@ -1,19 +1,49 @@
 #include "app/pages.h"
 
+#include "app/origin_site.h"
 #include "app/routes.h"
 #include "template/embedded.h"
 
 namespace pages {
 
-std::unique_ptr<Pages> Pages::load(tmpl::Error* error) {
+namespace {
+
+// routes.json ({"routes": {"name": "/path/<int:pk>", ...}}) as the engine's table.
+bool origin_routes(std::vector<std::pair<std::string, std::string>>& routes, tmpl::Error* error) {
+  std::string_view text = origin_site::routes_json();
+  auto doc = tmpl::Json::parse(text.begin(), text.end(), nullptr, false);
+  const tmpl::Json* table = doc.is_object() && doc.contains("routes") ? &doc["routes"] : nullptr;
+  if (!table || !table->is_object()) {
+    if (error) *error = {"ORIGIN_ROUTES", 0, "the route table is not {\"routes\": {name: path}} JSON"};
+    return false;
+  }
+  for (const auto& [name, path] : table->items()) {
+    if (!path.is_string()) {
+      if (error) *error = {"ORIGIN_ROUTES", 0, "route '" + name + "' is not a string"};
+      return false;
+    }
+    routes.emplace_back(name, path.get<std::string>());
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Pages> Pages::load(tmpl::Error* error, Site site) {
   tmpl::Hooks hooks;
-  hooks.routes = app::named_routes();
+  if (site == Site::origin) {
+    if (!origin_routes(hooks.routes, error)) return nullptr;
+  } else {
+    hooks.routes = app::named_routes();
+  }
   tmpl::Library library(std::move(hooks));
-  for (const auto& [name, source] : tmpl::embedded_templates())
+  const auto& files = site == Site::origin ? origin_site::templates() : tmpl::embedded_templates();
+  for (const auto& [name, source] : files)
     if (!library.add(std::string(name), std::string(source), error)) return nullptr;
   if (!library.link(error)) return nullptr;
   if (!library.contains("index.html")) {
-    if (error) *error = {"index.html", 0, "template missing from src/templates/"};
+    std::string where = site == Site::origin ? std::string(origin_site::template_dirs()) : "src/templates/";
+    if (error) *error = {"index.html", 0, "template missing from " + where};
     return nullptr;
   }
   return std::unique_ptr<Pages>(new Pages(std::move(library)));
@@ -29,6 +59,17 @@ bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) c
   context["num_visits"] = c.num_visits;
   context["session_not_saved"] = c.session_not_saved;
   context["request"]["path"] = c.path;
+  // The edge serves anonymous visitors only (a session with a logged-in user
+  // goes to the origin): Django's AnonymousUser, and no permissions.
+  tmpl::Json& user = context["user"];
+  user["is_authenticated"] = false;
+  user["is_anonymous"] = true;
+  user["is_staff"] = false;
+  user["is_superuser"] = false;
+  user["is_active"] = false;
+  user["username"] = "";
+  user["get_username"] = "";
+  context["perms"] = tmpl::Json::object();
   // Python's random is not cryptographic either: the request's time seeds it.
   tmpl::RenderInputs inputs{c.now, static_cast<uint64_t>(c.now * 1e6)};
   return library_.render("index.html", context, out, error, inputs);
@@ -41,6 +82,8 @@ std::string error(int status) {
     case 405: return "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Method Not Allowed (405)</title>\n</head>\n<body>\n  <h1>Method Not Allowed (405)</h1><p></p>\n</body>\n</html>\n";
     case 414: return "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>URI Too Long (414)</title>\n</head>\n<body>\n  <h1>URI Too Long (414)</h1><p></p>\n</body>\n</html>\n";
     case 431: return "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Request Header Fields Too Large (431)</title>\n</head>\n<body>\n  <h1>Request Header Fields Too Large (431)</h1><p></p>\n</body>\n</html>\n";
+    case 502: return "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Bad Gateway (502)</title>\n</head>\n<body>\n  <h1>Bad Gateway (502)</h1><p>The site's server could not be reached. Please try again in a moment.</p>\n</body>\n</html>\n";
+    case 504: return "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Gateway Timeout (504)</title>\n</head>\n<body>\n  <h1>Gateway Timeout (504)</h1><p>The site's server did not answer in time. Please try again in a moment.</p>\n</body>\n</html>\n";
     case 503: return "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Service Unavailable (503)</title>\n</head>\n<body>\n  <h1>Service Unavailable (503)</h1><p>Please try again in a moment.</p>\n</body>\n</html>\n";
     default: return "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Server Error (500)</title>\n</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n";
   }

@@ -1,7 +1,8 @@
 #pragma once
 // The pages the worker serves: the home page from the Django templates in
-// src/templates/ (embedded at build time, parsed once per isolate), and
-// Django's small built-in error pages.
+// src/templates/ or, with ORIGIN set, the origin project's own templates and
+// route table (app/origin_site.h), both embedded at build time and parsed
+// once per isolate; and Django's small built-in error pages.
 #include <memory>
 #include <string>
 
@@ -21,8 +22,10 @@ struct IndexContext {
 
 class Pages {
  public:
-  // Parses and links every embedded template; an error names the template and line.
-  static std::unique_ptr<Pages> load(tmpl::Error* error);
+  enum class Site { edge, origin };
+  // Parses and links every embedded template of the site (src/templates/,
+  // or the origin project's); an error names the template and line.
+  static std::unique_ptr<Pages> load(tmpl::Error* error, Site site = Site::edge);
 
   // false (with the error) only if rendering hits a limit; never expected.
   bool index(const IndexContext& ctx, std::string& out, tmpl::Error* error) const;
@@ -32,7 +35,8 @@ class Pages {
   tmpl::Library library_;
 };
 
-// Django's default error pages (django.views.defaults), small and static.
+// Django's default error pages (django.views.defaults), small and static;
+// 502 and 504 are the Worker's own, when the origin does not answer.
 std::string error(int status);
 
 }  // namespace pages

@@ -7,6 +7,11 @@
 
 namespace config {
 
+std::string_view engine_short_name(std::string_view dotted) {
+  size_t dot = dotted.rfind('.');
+  return dot == std::string_view::npos ? dotted : dotted.substr(dot + 1);
+}
+
 namespace {
 
 std::string lower(std::string s) {
@@ -146,6 +151,25 @@ Parsed parse(const pyjson::Json& env) {
     if (!v->is_string() || *v->get_ptr<const std::string*>() != "django.contrib.sessions.serializers.JSONSerializer")
       r.fail("SESSION_SERIALIZER", "only django.contrib.sessions.serializers.JSONSerializer is supported");
   }
+  if (auto origin = r.string("ORIGIN")) {
+    std::string url = *origin;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    std::string_view scheme_end = "://";
+    size_t sep = url.find(scheme_end);
+    std::string scheme = sep == std::string::npos ? "" : lower(url.substr(0, sep));
+    std::string authority = sep == std::string::npos ? "" : url.substr(sep + scheme_end.size());
+    bool ok = (scheme == "http" || scheme == "https") && !authority.empty() && url.size() <= 1024 &&
+              authority.find_first_of("/?#@ \\") == std::string::npos;
+    if (!url.empty() && !ok)
+      r.fail("ORIGIN", "must be the origin's base URL, http(s)://host[:port] with no path, query or credentials");
+    else if (!url.empty() && s.engine != kSignedCookiesEngine)
+      r.fail("ORIGIN", "needs SESSION_ENGINE = django.contrib.sessions.backends.signed_cookies: the origin cannot read "
+                       "sessions kept in the Worker's KV or D1, so the two would overwrite each other's cookie");
+    else if (!url.empty())
+      s.origin = scheme + url.substr(sep);
+  }
+  r.integer("ORIGIN_TIMEOUT", s.origin_timeout, 1, 300);
+
   if (s.cookie_name.rfind("__Host-", 0) == 0 && (!s.cookie_secure || s.cookie_path != "/" || s.cookie_domain))
     r.fail("SESSION_COOKIE_NAME", "a __Host- cookie needs SESSION_COOKIE_SECURE, SESSION_COOKIE_PATH '/' and no SESSION_COOKIE_DOMAIN");
   if (s.cookie_name.rfind("__Secure-", 0) == 0 && !s.cookie_secure)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/cookie.h"
@@ -14,6 +15,9 @@ namespace config {
 
 // Django's default SESSION_ENGINE.
 inline constexpr const char* kDefaultEngine = "django.contrib.sessions.backends.db";
+inline constexpr std::string_view kSignedCookiesEngine = "django.contrib.sessions.backends.signed_cookies";
+// The last part of a dotted engine name ("signed_cookies"), for log lines.
+std::string_view engine_short_name(std::string_view dotted);
 
 struct Settings {
   std::string secret_key;
@@ -28,6 +32,10 @@ struct Settings {
   cookie::SameSite cookie_samesite = cookie::SameSite::lax;
   bool save_every_request = false;
   bool expire_at_browser_close = false;
+  // ORIGIN: the Django site behind the Worker ("https://host[:port]", no
+  // trailing slash). Unset: the Worker answers everything itself.
+  std::optional<std::string> origin;
+  int64_t origin_timeout = 30;  // ORIGIN_TIMEOUT: seconds to the origin's response headers
 };
 
 struct Error {

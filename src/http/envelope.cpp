@@ -218,6 +218,7 @@ void encode_manifest(std::string& out, const http::Manifest& m, Symbols& symbols
     put_ops(out, p.loads, symbols);
     out += static_cast<char>(p.call_while_loading ? 1 : 0);
   }
+  put_str(out, m.engine);
   finish(out, abi::CONFIG_OK);
 }
 
@@ -250,6 +251,27 @@ void encode_retry(std::string& out, uint32_t max_delay_ms) {
   start(out);
   put_u32(out, max_delay_ms);
   finish(out, abi::RESULT_RETRY);
+}
+
+void encode_origin(std::string& out, const http::OriginPass& p) {
+  start(out);
+  put_str(out, p.url);
+  put_u32(out, p.timeout_ms);
+  put_u32(out, static_cast<uint32_t>(p.remove.size()));
+  for (const auto& name : p.remove) put_str(out, name);
+  for (const auto* list : {&p.set, &p.response_headers}) {
+    put_u32(out, static_cast<uint32_t>(list->size()));
+    for (const auto& [k, v] : *list) {
+      put_str(out, k);
+      put_str(out, v);
+    }
+  }
+  put_u32(out, static_cast<uint32_t>(p.logs.size()));
+  for (const auto& log : p.logs) {
+    out += static_cast<char>(log.level);
+    put_str(out, log.message);
+  }
+  finish(out, abi::RESULT_ORIGIN);
 }
 
 void encode_message(std::string& out, uint32_t kind, std::string_view message) {

@@ -47,6 +47,7 @@ void encode_response(std::string& out, const http::Response& response, Symbols& 
 // Run the request again (a compare-and-set lost a race) after a random pause
 // shorter than max_delay_ms.
 void encode_retry(std::string& out, uint32_t max_delay_ms);
+void encode_origin(std::string& out, const http::OriginPass& pass);
 // A header of this kind followed by the message bytes (configuration errors).
 void encode_message(std::string& out, uint32_t kind, std::string_view message);
 

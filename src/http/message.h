@@ -153,8 +153,27 @@ struct Prefetch {
   bool call_while_loading = false;
 };
 struct Manifest {
-  std::vector<std::string> request_headers;  // lower-case names
+  // Lower-case names. Two pseudo-headers come from the request's URL, not its
+  // headers: ":scheme" ("https") and ":authority" ("host[:port]").
+  std::vector<std::string> request_headers;
   std::vector<Prefetch> prefetch;
+  std::string engine;  // the session engine's short name, for the shim's log line
+};
+
+// A request the core hands to the origin (the ORIGIN setting): the shim sends
+// it to `url` with the same method and body, its headers minus `remove` and
+// with `set` applied, without following redirects, and streams the answer
+// back with `response_headers` added. No session is read or written for it.
+// If the origin cannot be reached, or sends no response headers within
+// `timeout_ms`, the shim asks the core for the error page instead
+// (abi::FAILURE_ORIGIN_UNREACHABLE / _TIMEOUT).
+struct OriginPass {
+  std::string url;  // the origin's base URL + the request's target
+  std::vector<std::string> remove;
+  std::vector<std::pair<std::string, std::string>> set;
+  std::vector<std::pair<std::string, std::string>> response_headers;
+  uint32_t timeout_ms = 30000;
+  std::vector<Log> logs;
 };
 
 }  // namespace http

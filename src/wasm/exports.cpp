@@ -1,8 +1,9 @@
 // The only file that sees raw pointers crossing the WASM boundary. Per
 // request the shim writes the request into the buffer ll_input() returned
 // and makes one call, ll_request(length), which returns a pointer to the
-// output: its abi::RESULT_* kind and length, then the loads still needed or
-// the response (src/http/envelope.cpp). Nothing is allocated or freed from JS.
+// output: its abi::RESULT_* kind and length, then the loads still needed, the
+// response, or (with ORIGIN set) how to pass the request to the origin
+// (src/http/envelope.cpp). Nothing is allocated or freed from JS.
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -95,6 +96,11 @@ LL_EXPORT(ll_request) const char* ll_request(size_t len) {
 #ifdef LL_TEST_HOOKS
   if (const std::string* kind = input->request.header("x-test-trap")) trap_now(*kind);
 #endif
+  // Not the edge's to answer: the shim streams it to and from the origin.
+  if (std::optional<http::OriginPass> pass = g_app->to_origin(input->request)) {
+    envelope::encode_origin(g_output, *pass);
+    return g_output.data();
+  }
   std::vector<http::Op> loads = g_app->plan(input->request, input->loaded);
   bool waiting = false;
   for (const auto& l : input->loaded) waiting |= l.status == http::LoadStatus::pending;
@@ -109,9 +115,9 @@ LL_EXPORT(ll_request) const char* ll_request(size_t len) {
 
 LL_EXPORT(ll_error_page) const char* ll_error_page(int status) { return respond(app::error_response(status)); }
 
-// The shim could not perform the effects of the request's attempt-th run
-// (abi::FAILURE_*). A lost compare-and-set is answered RESULT_RETRY (run it
-// again) until the attempts run out.
+// The shim could not perform the effects of the request's attempt-th run, or
+// reach the origin (abi::FAILURE_*). A lost compare-and-set is answered
+// RESULT_RETRY (run it again) until the attempts run out.
 LL_EXPORT(ll_effect_failure) const char* ll_effect_failure(int kind, uint32_t attempt) {
   if (kind == abi::FAILURE_CONFLICT) {
     if (std::optional<uint32_t> pause = app::retry_after_conflict(attempt)) {
@@ -120,9 +126,11 @@ LL_EXPORT(ll_effect_failure) const char* ll_effect_failure(int kind, uint32_t at
     }
     return respond(app::effect_failure_response(app::EffectFailure::conflict));
   }
-  return respond(app::effect_failure_response(kind == abi::FAILURE_SESSION_INTERRUPTED
-                                                  ? app::EffectFailure::session_interrupted
-                                                  : app::EffectFailure::store_unavailable));
+  app::EffectFailure failure = app::EffectFailure::store_unavailable;
+  if (kind == abi::FAILURE_SESSION_INTERRUPTED) failure = app::EffectFailure::session_interrupted;
+  if (kind == abi::FAILURE_ORIGIN_UNREACHABLE) failure = app::EffectFailure::origin_unreachable;
+  if (kind == abi::FAILURE_ORIGIN_TIMEOUT) failure = app::EffectFailure::origin_timeout;
+  return respond(app::effect_failure_response(failure));
 }
 
 // The cron trigger; the output is a response whose effects the shim runs.

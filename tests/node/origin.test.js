@@ -11,6 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { ROOT, djangoSign, visitsOf } from './helpers.js';
@@ -65,6 +66,26 @@ print(json.dumps({'django': ours, 'd1': d1.execute(query).fetchall()}))
   assert.equal(d1.filter(([type]) => type === 'table').length, 6);
   assert.equal(d1.filter(([type, name]) => type === 'index' && !name.startsWith('sqlite_autoindex')).length, 6);
   assert.deepEqual(django, d1);
+});
+
+test('routes.json (the route table the Worker reverses {% url %} with) is what Django\'s resolver says', () => {
+  const r = spawnSync(PYTHON, ['manage.py', 'dump_routes', '--check'], { cwd: ORIGIN_DIR, encoding: 'utf8', env: origin.env });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  const check = python(`
+import json, os, django
+os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'locallibrary.settings')
+django.setup()
+from django.urls import reverse
+routes = json.load(open('routes.json'))['routes']
+print(json.dumps({name: reverse(name) for name, path in routes.items() if '<' not in path}))
+`);
+  assert.equal(check.status, 0, check.stderr);
+  const reversed = JSON.parse(check.stdout);
+  for (const name of ['index', 'books', 'authors', 'bookinstances', 'genres', 'languages', 'login', 'logout', 'my-borrowed', 'all-borrowed']) {
+    assert.ok(name in reversed, name);
+  }
+  const routes = JSON.parse(readFileSync(join(ORIGIN_DIR, 'routes.json'), 'utf8')).routes;
+  for (const [name, path] of Object.entries(reversed)) assert.equal(routes[name], path, name);
 });
 
 test('/ redirects to /catalog/, which shows the sample catalog\'s counts and counts visits in a signed cookie', async () => {
