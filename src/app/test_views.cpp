@@ -52,7 +52,8 @@ app::App::View session_script(session::Session& s, const http::Request& req) {
       results.push_back(v ? *v : pyjson::Json("<KeyError>"));
     } else if (name == "set") {
       size_t eq = arg.find('=');
-      auto value = pyjson::Json::parse(arg.substr(eq + 1), nullptr, false);
+      const std::string text = arg.substr(eq + 1);
+      auto value = pyjson::Json::parse(text.data(), text.data() + text.size(), nullptr, false);
       s.set(arg.substr(0, eq), value.is_discarded() ? pyjson::Json(arg.substr(eq + 1)) : value);
     } else if (name == "del") {
       results.push_back(s.erase(arg));

@@ -100,7 +100,8 @@ Parsed parse(const pyjson::Json& env) {
 
   if (auto fallbacks = r.string("SECRET_KEY_FALLBACKS")) {
     if (!fallbacks->empty() && (*fallbacks)[0] == '[') {
-      auto parsed = pyjson::Json::parse(*fallbacks, nullptr, false);
+      // One parser instantiation in the module: every parse reads a char range.
+      auto parsed = pyjson::Json::parse(fallbacks->data(), fallbacks->data() + fallbacks->size(), nullptr, false);
       bool ok = parsed.is_array();
       if (ok)
         for (const auto& item : parsed) ok = ok && item.is_string() && !item.get_ptr<const std::string*>()->empty();

@@ -322,11 +322,13 @@ std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
     rewrite_non_finite(bytes, rewritten);
     Json parsed;
     NonFiniteAwareParser handler(parsed);
-    if (!Json::sax_parse(rewritten, &handler, nlohmann::detail::input_format_t::json, true) || handler.is_errored())
+    if (!Json::sax_parse(rewritten.data(), rewritten.data() + rewritten.size(), &handler,
+                         nlohmann::detail::input_format_t::json, true) ||
+        handler.is_errored())
       return std::nullopt;
     return parsed;
   }
-  Json parsed = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  Json parsed = Json::parse(bytes.data(), bytes.data() + bytes.size(), nullptr, false);
   if (parsed.is_discarded()) return std::nullopt;
   return parsed;
 }
