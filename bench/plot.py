@@ -13,18 +13,19 @@ fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
 
 s = data['session']
 x = [r['payload'] for r in s]
+dep = data.get('deployed')
 for key, label, style in [
     ('native', 'native', 'k-o'),
-    ('wasi_core', 'WASI, core only', 'b--s'),
-    ('wasi_shim', 'WASI, through the shim', 'b-s'),
-    ('emscripten_core', 'Emscripten, core only', 'r--^'),
-    ('emscripten_shim', 'Emscripten, through the shim (deployed)', 'r-^'),
+    ('wasi_exports', 'WASI, exports only', 'b--s'),
+    ('wasi_shim', 'WASI, through the shim' + (' (deployed)' if dep == 'wasi' else ''), 'b-s'),
+    ('emscripten_exports', 'Emscripten, exports only', 'r--^'),
+    ('emscripten_shim', 'Emscripten, through the shim' + (' (deployed)' if dep == 'emscripten' else ''), 'r-^'),
 ]:
     ys = [r[key] for r in s]
     if all(v is not None for v in ys):
         a.plot(x, ys, style, label=label, markersize=4)
 a.set_xlabel('session payload (bytes of JSON)')
-a.set_ylabel('µs per /catalog/ request')
+a.set_ylabel('CPU µs per /catalog/ request')
 a.set_yscale('log')
 a.set_title('Request time vs session size')
 a.grid(True, which='both', alpha=0.3)

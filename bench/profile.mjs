@@ -2,7 +2,7 @@
 //   native: valgrind --tool=callgrind on `ll_bench_native --profile-loop N`,
 //           inclusive instruction counts per function (callgrind_annotate)
 //   node:   node --cpu-prof on N requests through the shim, self time by
-//           category (WASM, node:zlib, node:crypto, the shim, undici, GC)
+//           category (WASM, node:zlib, the shim, undici, GC)
 //   node bench/profile.mjs --out profile.json [--native-bin path] [--module path] [--smoke]
 //   node bench/profile.mjs --target <core.wasm> <requests>     (the profiled loop itself)
 import { execFileSync } from 'node:child_process';
@@ -38,8 +38,8 @@ if (args[0] === '--target') {
 const SMOKE = args.includes('--smoke');
 const OUT = opt('--out');
 const NATIVE = opt('--native-bin', join(ROOT, 'build/bench/native/ll_bench_native'));
-const MODULE = opt('--module', join(ROOT, 'build/wasm-emscripten/src/core.wasm'));
-const MODULE_NAME = opt('--module-name', 'emscripten');
+const MODULE = opt('--module', join(ROOT, 'build/wasm-wasi/src/core.wasm'));
+const MODULE_NAME = opt('--module-name', 'wasi');
 const result = {};
 
 // ------------------------------------------------------------------ native

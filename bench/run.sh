@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # The benchmark suite, one command:
-#   bench/run.sh            full run (~5 min): writes BENCHMARKS.md and bench/scaling.png
-#   bench/run.sh --smoke    every benchmark for a few seconds, no thresholds (CI, < 60 s
-#                           once built); writes build/bench/BENCHMARKS.smoke.md
+#   bench/run.sh            full run (~5-8 min): writes BENCHMARKS.md and bench/scaling.png
+#   bench/run.sh --smoke    every benchmark for a second or so, no thresholds (CI, a few
+#                           minutes once built); writes build/bench/BENCHMARKS.smoke.md
+# Any benchmark whose requests answer errors fails the run (exit status 1),
+# smoke included; budgets are reported in BENCHMARKS.md, never asserted.
 # Options: --no-build (use what is built), --no-profile, --out FILE (report path).
 #
 # What runs (details in BENCHMARKS.md):
 #   1. native core, Google Benchmark (bench/native)
-#   2. WASM under Node through js-shim (bench/node/wasm.mjs), both toolchains
-#   3. wrk against bare workerd (ours, static floor, plain-JS Worker) and
-#      Django + gunicorn (bench/workerd/run.mjs)
+#   2. WASM under Node (bench/node/wasm.mjs), both toolchains: through the shim,
+#      core.request only, ll_request only
+#   3. wrk against bare workerd (static floor, limit, ours, plain JS, Hono,
+#      React Router) and Django + gunicorn (bench/workerd/run.mjs)
 #   4. module sizes, wrangler deploy --dry-run, cold start in Node (bench/node/start.mjs)
 #   5. WebAssembly linear memory over 100k requests (bench/node/wasm.mjs)
 #   6. scaling tables and plot (bench/report.mjs, bench/plot.py)
 #   profiles: callgrind natively, node --cpu-prof (bench/profile.mjs), the V8
-#   profiler inside workerd over the inspector protocol (bench/workerd/run.mjs),
-#   and measured shim proposals (bench/node/proposals.mjs)
+#   profiler inside workerd over the inspector protocol (bench/workerd/run.mjs)
 # Everything listens on 127.0.0.1 only. Results: build/bench/results/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0 ;;
     --no-profile) profile=0 ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    -h|--help) sed -n "2,/^set -euo/p" "$0" | sed "$ d"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -81,7 +83,12 @@ CI=1 WRANGLER_SEND_METRICS=false npx wrangler deploy --dry-run --config build/be
   --outdir "$PWD/build/bench/dist" > "$results/dryrun.txt" 2>&1 || { cat "$results/dryrun.txt"; exit 1; }
 
 # ---------------------------------------------------------------- meta
-node - "$results/meta.json" "$mode" <<'EOF'
+# The module the bundle deploys (scripts/build-wasm.sh stages it at build/worker/core.wasm).
+deployed=unknown
+for m in wasi emscripten; do
+  if cmp -s build/worker/core.wasm "build/wasm-$m/src/core.wasm"; then deployed=$m; break; fi
+done
+node - "$results/meta.json" "$mode" "$deployed" <<'EOF'
 const { execSync } = require('node:child_process');
 const { writeFileSync, readFileSync } = require('node:fs');
 const os = require('node:os');
@@ -103,11 +110,9 @@ writeFileSync(process.argv[2], JSON.stringify({
   commit: sh('git rev-parse --short HEAD'),
   dirty: sh('git status --porcelain --untracked-files=no') !== '',
   load_start: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
-  deployed_module: 'emscripten',
+  deployed_module: process.argv[4],
 }, null, 1));
 EOF
-cmp -s build/worker/core.wasm build/wasm-emscripten/src/core.wasm || \
-  node -e "const f='$results/meta.json';const m=JSON.parse(require('fs').readFileSync(f));m.deployed_module='wasi';require('fs').writeFileSync(f,JSON.stringify(m,null,1))"
 
 # ---------------------------------------------------------------- 1. native
 if [ "$mode" = smoke ]; then reps=1; min_time=0.01; else reps=5; min_time=0.1; fi
@@ -123,7 +128,7 @@ if (bad.length) { for (const b of bad) console.error('native case failed: ' + b.
 const f = '$results/meta.json'; const m = JSON.parse(fs.readFileSync(f)); m.native_repetitions = $reps; fs.writeFileSync(f, JSON.stringify(m, null, 1));"
 
 # ---------------------------------------------------------------- 2. WASM speed
-say "2. WASM under Node through the shim"
+say "2. WASM under Node: through the shim, core only, exports only"
 load_wasm=$(load1)
 node bench/node/wasm.mjs "${smoke[@]}" --part speed --out "$results/wasm-speed.json"
 
@@ -134,9 +139,12 @@ node bench/node/start.mjs --runs "$runs" --out "$results/start.json" \
   emscripten=build/wasm-emscripten/src/core.wasm wasi=build/wasm-wasi/src/core.wasm
 
 # ---------------------------------------------------------------- 3. HTTP
-say "3. wrk: workerd (ours, ours+WASI, plain JS, static) and Django + gunicorn"
+say "3. wrk: workerd (floor, limit, ours, plain JS, Hono, React Router) and Django + gunicorn"
 noprof=(); [ "$profile" = 0 ] && noprof=(--no-profile)
-node --experimental-websocket bench/workerd/run.mjs "${smoke[@]}" "${noprof[@]}" --dist build/bench/dist --wasi build/wasm-wasi/src/core.wasm --out "$results/http.json"
+# The bundle deploys one module; with the Emscripten one deployed, the WASI one
+# is also served swapped in (ours_wasi).
+swap=(); [ "$deployed" = emscripten ] && swap=(--wasi build/wasm-wasi/src/core.wasm)
+node --experimental-websocket bench/workerd/run.mjs "${smoke[@]}" "${noprof[@]}" --dist build/bench/dist "${swap[@]}" --out "$results/http.json"
 
 # ---------------------------------------------------------------- 5. memory
 # Not a timing: the two modules run side by side (one process each).
@@ -149,8 +157,8 @@ wait $mem_pid
 # ---------------------------------------------------------------- profiles
 if [ "$profile" = 1 ]; then
   say "profiles: callgrind (native), node --cpu-prof (WASM through the shim)"
-  node bench/profile.mjs "${smoke[@]}" --out "$results/profile.json"
-  node bench/node/proposals.mjs "${smoke[@]}" --out "$results/proposals.json"
+  pm=$([ "$deployed" = unknown ] && echo wasi || echo "$deployed")
+  node bench/profile.mjs "${smoke[@]}" --module "build/wasm-$pm/src/core.wasm" --module-name "$pm" --out "$results/profile.json"
 fi
 
 # ---------------------------------------------------------------- report
@@ -163,7 +171,6 @@ writeFileSync(`${dir}/wasm.json`, JSON.stringify({ ...speed, memory }, null, 1))
 const m = JSON.parse(readFileSync(`${dir}/meta.json`));
 m.load_end = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 m.load_wasm = process.argv[3];
-m.page_renderer = speed.page_renderer;
 writeFileSync(`${dir}/meta.json`, JSON.stringify(m, null, 1));
 EOF
 plot=()

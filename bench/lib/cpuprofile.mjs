@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 // origin is gone (workerd) and for js-shim/*.js (Node).
 const ENVELOPE = new Set(['u8v', 'u32', 'f64', 'str', 'raw', 'rest', 'symbol', 'value', 'readOps', 'readResponse',
   'readManifest', 'writeRequest', 'tryWriteRequest', 'loadedUnits', 'output', 'views', 'writeInput', 'Reader', 'request',
-  'guarded', 'check']);
+  'guarded', 'check', 'write', 'loaded', 'cell', 'text', 'urlPart', 'readOrigin', 'Writer']);
 const WORKER = new Set(['fetch', 'runLoads', 'runLoadsUntimed', 'runEffects', 'withTimeout', 'statement', 'answerTo',
   'envJson', 'envJsonOf', 'toResponse', 'ensure', 'prefetchFor', 'targetOf', 'pathOf', 'random', 'deflate', 'inflate',
   'bytes']);

@@ -88,6 +88,7 @@ std::string encode_request(const http::Request& r, const std::vector<std::string
   char f[8];
   std::memcpy(f, &r.now, 8);
   out.append(f, 8);
+  put_u32(out, 1);  // attempt: the first run of the request
   put_str(out, r.method);
   put_str(out, r.target);
   for (const auto& name : header_names) {

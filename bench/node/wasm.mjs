@@ -1,22 +1,34 @@
-// The /catalog/ request path in WASM under Node, through the production shim
-// (createWorker from js-shim/worker.js with js-shim/platform.js: node:crypto
-// HMAC, node:zlib), for both toolchains' modules; plus the same path with the
-// shim's Request/Response handling left out ("core only": the envelope
-// encoded once, then core.plan() + core.handle(): copy in, ll_plan/ll_handle,
-// copy out, decode), and with all JS left out ("exports only": the inputs
-// left in WASM memory, ll_plan + ll_handle called directly; platform imports
-// included); and WebAssembly linear memory over 100k requests with varied
-// sessions.
+// The /catalog/ request path in WASM under Node, for both toolchains'
+// modules, three ways:
+//   shim          createWorker(module).fetch(request, env): the production
+//                 shim (js-shim/worker.js + core.js + platform.js) with a fake
+//                 D1 (bench/lib/fixtures.mjs); the body read to the end
+//   core only     core.request(input, loaded) with the four prefetched counts
+//                 already answered (what the shim calls once the D1 batch is
+//                 back): the request written into the module's input buffer,
+//                 ll_request, the response decoded (headers, body view, logs)
+//   exports only  the same input written once into the module's buffer, then
+//                 exports.ll_request(len) called again and again: WASM alone
+//                 (its imports included: ll.random, ll.deflate, ll.inflate),
+//                 no JS encoding or decoding
+// Time is CPU time (process.cpuUsage, user + system) per batch divided by the
+// batch's requests: the machine is shared, and a process that waits for a
+// core is not charged for the wait. Batches alternate between every case
+// and kind; per case and kind the minimum and the median over batches.
+//
+// Plus WebAssembly linear memory over 100k requests through the shim with
+// varied sessions (it must stay flat).
 //
 //   node bench/node/wasm.mjs [--smoke] --out result.json [--part speed|memory|all]
+//        [--memory-modules emscripten,wasi]
 //
-// D1 is a fake answering every count with a fixed row (bench/lib/fixtures.mjs);
-// KV (the cache engine) is an in-memory Map.
+// Every request is checked: a response that is not 200 with the visit
+// counted fails the run (exit status 1).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWorker, envJson } from '../../js-shim/worker.js';
-import { encodeInput } from '../../js-shim/core.js';
+import { RESULT } from '../../js-shim/abi.js';
 import {
   SECRET, FALLBACKS, ENGINES, djangoSign, sessionOf, expectedVisits, browserHeaders, fakeD1, fakeKV, seeded, randomKey,
 } from '../lib/fixtures.mjs';
@@ -39,12 +51,19 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+const cpuNow = () => process.cpuUsage();
+const cpuSince = (t0) => {
+  const d = process.cpuUsage(t0);
+  return d.user + d.system; // µs
+};
 
 function envFor(fallbacks, engine = 'signed_cookies', extra = {}) {
   const env = { SECRET_KEY: SECRET, SESSION_ENGINE: ENGINES[engine], DB: fakeD1(), ...extra };
   if (fallbacks > 0) env.SECRET_KEY_FALLBACKS = JSON.stringify(FALLBACKS.slice(0, fallbacks));
   return env;
 }
+
+const visitsOf = (text) => Number((text.match(/You have visited this page (\d+) times?\./) || [])[1]);
 
 // ------------------------------------------------------------------ speed
 
@@ -55,89 +74,114 @@ const MATRIX = [
   [128, 0], [512, 0], [2048, 0],
 ];
 
+// The prefetched loads answered as the fake D1 answers them (the shim's
+// runLoads: one batch, rows as objects).
+async function answersFor(rule, env) {
+  const results = await env.DB.batch(rule.loads.map((op) => env.DB.prepare(op.sql)));
+  return rule.loads.map((op, i) => ({ tag: op.tag, kind: op.kind, status: 0, value: '', rows: results[i].results }));
+}
+
 let pageSample = null;
 async function speed() {
-  const rounds = SMOKE ? 1 : 7;
-  const batch = SMOKE ? 20 : 150;
-  const warm = SMOKE ? 20 : 500;
+  const rounds = SMOKE ? 2 : 15;
+  const warm = SMOKE ? 20 : 400;
+  // Requests per batch, by kind: each batch takes a few ms of CPU.
+  const batch = SMOKE ? { shim: 10, core: 20, exports: 20 } : { shim: 60, core: 150, exports: 150 };
   const variants = [];
   for (const [module, path] of Object.entries(MODULES)) {
     const wasm = new WebAssembly.Module(readFileSync(path));
-    const workers = {};
-    for (const f of [0, 1, 3]) workers[f] = { worker: createWorker(wasm, { log: quiet }), env: envFor(f) };
     for (const [payload, fallbacks] of MATRIX) {
+      // One worker (one instance) per case: the exports-only input stays put.
+      const worker = createWorker(wasm, { log: quiet });
+      const env = envFor(fallbacks);
       const cookie = djangoSign(sessionOf(payload));
-      const { worker, env } = workers[fallbacks];
-      const request = new Request('http://localhost:8787/catalog/', { headers: browserHeaders(cookie) });
+      const url = 'http://localhost:8787/catalog/';
+      const request = new Request(url, { headers: browserHeaders(cookie) });
       const res = await worker.fetch(request, env);
       const body = await res.text();
-      const visits = Number((body.match(/You have visited this page (\d+) times?\./) || [])[1]);
-      if (res.status !== 200 || visits !== expectedVisits(payload) || !res.headers.get('set-cookie')) {
-        throw new Error(`${module} ${payload}/${fallbacks}: status ${res.status}, visits ${visits}, errors ${quiet.errors.join('; ')}`);
+      if (res.status !== 200 || visitsOf(body) !== expectedVisits(payload) || !res.headers.get('set-cookie')) {
+        throw new Error(`${module} ${payload}/${fallbacks} through the shim: status ${res.status}, visits ${visitsOf(body)}, errors ${quiet.errors.join('; ')}`);
       }
-      // Core only: the shim's envelope for this request, encoded once.
-      const core = worker.core;
-      const input = {
-        method: 'GET', target: '/catalog/', headers: Object.entries(browserHeaders(cookie)),
-        now: Date.now() / 1000, entropy: new Uint8Array(48),
-      };
-      const ops = core.plan(encodeInput(input, []));
-      const loadedInput = encodeInput(input, ops.map((op) => ({ op, status: 0, value: '[{"n":12}]' }))).slice();
-      const planInput = encodeInput(input, []).slice();
-      // Exports only: the inputs left in WASM memory, then ll_plan + ll_handle
-      // (platform imports included, no JS envelope work, output not read).
-      const ex0 = core.instance.exports;
-      const planPtr = ex0.ll_alloc(planInput.length);
-      new Uint8Array(ex0.memory.buffer, planPtr, planInput.length).set(planInput);
-      const handlePtr = ex0.ll_alloc(loadedInput.length);
-      new Uint8Array(ex0.memory.buffer, handlePtr, loadedInput.length).set(loadedInput);
-      const instance0 = core.instance;
       if (!pageSample) pageSample = body;
+
+      // Core only: the shim's input and the prefetched answers, made once.
+      const core = worker.core;
+      core.ensure(envJson(env));
+      const rule = core.prefetchFor('/catalog/', 'GET');
+      if (!rule) throw new Error('the manifest has no prefetch rule for GET /catalog/');
+      const loaded = await answersFor(rule, env);
+      const input = { method: 'GET', target: '/catalog/', headers: request.headers, now: Date.now() / 1000, url, attempt: 1 };
+      const step = core.request(input, loaded);
+      if (!step.response || step.response.status !== 200
+          || visitsOf(Buffer.from(step.response.body).toString('latin1')) !== expectedVisits(payload)) {
+        throw new Error(`${module} ${payload}/${fallbacks} core only: ${step.loads ? `asked for ${step.loads.length} more loads` : `status ${step.response?.status}`}`);
+      }
+
+      // Exports only: capture the length core.request wrote, keep a copy of
+      // the bytes, and check a direct call answers the same response.
+      const ex = core.exports;
+      let length = -1;
+      core.exports = { ...ex, ll_request: (n) => { length = n; return ex.ll_request(n); } };
+      core.request(input, loaded);
+      core.exports = ex;
+      const inputBytes = core.u8.slice(core.inputPtr, core.inputPtr + length);
+      const instance0 = core.instance;
+      const checkExports = () => {
+        if (core.instance !== instance0) throw new Error('instance re-created: the input buffer is stale');
+        const out = core.output(ex.ll_request(length));
+        const status = out.reader.u32();
+        if (out.kind !== RESULT.RESPONSE || status !== 200) throw new Error(`${module} ${payload}/${fallbacks} exports only: kind ${out.kind}, status ${status}`);
+        // ll_request must not have changed its input (it is reused).
+        const now = core.u8.subarray(core.inputPtr, core.inputPtr + length);
+        if (Buffer.compare(Buffer.from(now), Buffer.from(inputBytes)) !== 0) throw new Error('ll_request changed its input');
+      };
+      checkExports();
+
       variants.push({
-        module, payload, fallbacks, cookieBytes: cookie.length, bodyBytes: body.length,
+        module, payload, fallbacks, cookieBytes: cookie.length, bodyBytes: body.length, inputBytes: length,
         shim: async (n) => {
-          for (let i = 0; i < n; i++) await (await worker.fetch(request, env)).arrayBuffer();
+          let bad = 0;
+          for (let i = 0; i < n; i++) {
+            const r = await worker.fetch(request, env);
+            await r.arrayBuffer();
+            if (r.status !== 200) bad++;
+          }
+          if (bad) throw new Error(`${module} ${payload}/${fallbacks}: ${bad} non-200 responses through the shim`);
         },
         core: async (n) => {
-          core.ensure(envJson(env));
           for (let i = 0; i < n; i++) {
-            core.plan(planInput);
-            core.handle(loadedInput);
+            const r = core.request(input, loaded);
+            if (r.response === null || r.response.status !== 200) throw new Error(`${module} ${payload}/${fallbacks} core only: not a 200`);
           }
         },
         exports: async (n) => {
-          core.ensure(envJson(env));
-          if (core.instance !== instance0) throw new Error('instance re-created: input pointers are stale');
-          const ex = core.instance.exports;
-          for (let i = 0; i < n; i++) {
-            ex.ll_plan(planPtr, planInput.length);
-            ex.ll_handle(handlePtr, loadedInput.length);
-          }
+          for (let i = 0; i < n; i++) ex.ll_request(length);
+          checkExports();
         },
         samples: { shim: [], core: [], exports: [] },
       });
     }
   }
-  for (const v of variants) {
-    await v.shim(warm);
-    await v.core(warm);
-    await v.exports(warm);
-  }
-  // Alternate: every round runs every variant once, in a rotated order.
+  for (const v of variants) for (const kind of ['shim', 'core', 'exports']) await v[kind](warm);
+  // Every round runs every case and kind once, in a rotated order.
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < variants.length; k++) {
       const v = variants[(k + r * 5) % variants.length];
       for (const kind of r % 2 ? ['exports', 'core', 'shim'] : ['shim', 'core', 'exports']) {
-        const t = performance.now();
-        await v[kind](batch);
-        v.samples[kind].push(((performance.now() - t) * 1000) / batch);
+        const n = batch[kind];
+        const t0 = cpuNow();
+        await v[kind](n);
+        v.samples[kind].push(cpuSince(t0) / n);
       }
     }
   }
+  const round2 = (xs) => xs.map((x) => +x.toFixed(2));
   return variants.map((v) => ({
-    module: v.module, payload: v.payload, fallbacks: v.fallbacks, cookie_bytes: v.cookieBytes, body_bytes: v.bodyBytes,
+    module: v.module, payload: v.payload, fallbacks: v.fallbacks, cookie_bytes: v.cookieBytes, body_bytes: v.bodyBytes, input_bytes: v.inputBytes,
     shim_us: median(v.samples.shim), core_us: median(v.samples.core), exports_us: median(v.samples.exports),
-    shim_samples: v.samples.shim.map((x) => +x.toFixed(2)), core_samples: v.samples.core.map((x) => +x.toFixed(2)),
+    shim_min_us: Math.min(...v.samples.shim), core_min_us: Math.min(...v.samples.core), exports_min_us: Math.min(...v.samples.exports),
+    batches: v.samples.shim.length,
+    samples: { shim: round2(v.samples.shim), core: round2(v.samples.core), exports: round2(v.samples.exports) },
   }));
 }
 
@@ -177,7 +221,7 @@ async function memory(moduleName, engine) {
       cookies[v] = value || null;
     }
     if (CHECKPOINTS.includes(n)) {
-      points.push({ requests: n, bytes: worker.core.instance.exports.memory.buffer.byteLength });
+      points.push({ requests: n, bytes: worker.core.memory.buffer.byteLength });
     }
   }
   return {
@@ -188,23 +232,24 @@ async function memory(moduleName, engine) {
 
 // ------------------------------------------------------------------ main
 
-const result = { node: process.version, smoke: SMOKE };
+const result = { node: process.version, smoke: SMOKE, timing: 'CPU time (process.cpuUsage user + system) per batch / requests in the batch' };
 if (PART === 'speed' || PART === 'all') result.speed = await speed();
 if (PART === 'memory' || PART === 'all') {
   result.memory = [];
   for (const m of MEMORY_MODULES) for (const e of ['signed_cookies', 'cache']) result.memory.push(await memory(m, e));
 }
 result.errors_logged = quiet.errors.length;
-if (pageSample) {
-  result.page_renderer = pageSample.includes('container-fluid')
-    ? 'the Django template engine (src/templates/index.html extends base_generic.html)'
-    : 'the hand-written renderer in src/app/pages.cpp';
-  result.page_bytes = Buffer.byteLength(pageSample);
-}
+result.errors_sample = quiet.errors.slice(0, 5);
+if (pageSample) result.page_bytes = Buffer.byteLength(pageSample);
 if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 1));
 for (const s of result.speed || []) {
-  console.log(`${s.module.padEnd(10)} payload ${String(s.payload).padStart(4)} fallbacks ${s.fallbacks}: shim ${s.shim_us.toFixed(1)} us, core only ${s.core_us.toFixed(1)} us, exports only ${s.exports_us.toFixed(1)} us`);
+  console.log(`${s.module.padEnd(10)} payload ${String(s.payload).padStart(4)} fallbacks ${s.fallbacks}: shim ${s.shim_us.toFixed(1)} µs, core only ${s.core_us.toFixed(1)} µs, exports only ${s.exports_us.toFixed(1)} µs CPU (medians of ${s.batches})`);
 }
 for (const m of result.memory || []) {
   console.log(`${m.module} ${m.engine}: ${m.points.map((p) => `${p.requests}:${(p.bytes / 1024).toFixed(0)}K`).join(' ')} (${m.seconds.toFixed(1)} s, non-200 ${m.non_200}, instantiations ${m.instantiations})`);
+}
+const failed = (result.memory || []).filter((m) => m.non_200 > 0 || m.instantiations !== 1);
+if (failed.length) {
+  console.error(`requests failed: ${failed.map((m) => `${m.module}/${m.engine}: ${m.non_200} non-200, ${m.instantiations} instantiations`).join('; ')}; ${quiet.errors.slice(0, 3).join(' | ')}`);
+  process.exit(1);
 }
