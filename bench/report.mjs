@@ -140,8 +140,7 @@ if (http?.ratios) {
       bounds.push(`${name} takes ${f1(p)} µs of CPU per request, ${f1(p - l)} µs over the limit; ours takes ${f1(o - l)} µs over the limit${o > p ? `, ${f1(o - p)} µs more than ${name}` : ''}.`);
     }
     if (workerdProfile) {
-      const top = workerdProfile.categories[0];
-      bounds.push(`Where ours' time goes inside the isolate (V8 profile in workerd, busy samples): ${cats(workerdProfile, 5)}. The largest, ${top.name}, is about ${f1((top.pct / 100) * workerdProfile.busy_fraction * 1e6 / (workerdProfile.rps_while_profiled || NaN))} µs per request of isolate time at the profiled rate; the rest of the process CPU (${f1(o)} µs per request in all) is workerd's HTTP, I/O and threads outside the isolate.`);
+      bounds.push(`Where ours' time goes inside the isolate (V8 profile in workerd, share of busy samples; the isolate was busy ${pct(workerdProfile.busy_fraction)} of the profiled run, the rest of the process CPU is workerd's HTTP, I/O and threads): ${cats(workerdProfile, 5)}. The largest category is ${workerdProfile.categories[0].name}; the top functions: ${workerdProfile.top.slice(0, 4).map((t) => `\`${t.fn}\` ${t.pct.toFixed(0)} %`).join(', ')}.`);
     } else {
       bounds.push('No profile inside workerd in this run (`--no-profile` or `--smoke`): run `bench/run.sh` to see which part of ours bounds it.');
     }
