@@ -274,8 +274,8 @@ std::vector<http::Op> App::plan(const http::Request& req, const std::vector<http
   // The home page's counts (normally prefetched: see manifest()) go in the
   // same D1 batch as the session row for the db engine.
   if (req.path() == "/catalog/")
-    for (auto& op : catalog::count_queries())
-      if (!http::find_loaded(loaded, op.tag)) ops.push_back(std::move(op));
+    for (const auto& op : catalog::count_queries())
+      if (!http::find_loaded(loaded, op.tag)) ops.push_back(op);
   return ops;
 }
 

@@ -27,10 +27,14 @@ std::optional<int64_t> count_of(const http::Loaded* answer) {
 
 }  // namespace
 
-std::vector<http::Op> count_queries() {
-  std::vector<http::Op> ops;
-  for (size_t i = 0; i < std::size(kQueries); ++i)
-    ops.push_back(http::Op::d1(std::string(config::kD1Binding), std::string(kQueries[i]), {}, http::op_none, kFirstTag + i));
+const std::vector<http::Op>& count_queries() {
+  static const std::vector<http::Op> ops = [] {
+    std::vector<http::Op> built;
+    for (size_t i = 0; i < std::size(kQueries); ++i)
+      built.push_back(
+          http::Op::d1(std::string(config::kD1Binding), std::string(kQueries[i]), {}, http::op_none, kFirstTag + i));
+    return built;
+  }();
   return ops;
 }
 

@@ -22,7 +22,7 @@ struct Counts {
 
 // The same four statements for every request: the shim may start them before
 // the core is called (App::manifest()).
-std::vector<http::Op> count_queries();
+const std::vector<http::Op>& count_queries();  // built once
 
 // nullopt when any of the four is missing, failed or malformed.
 std::optional<Counts> counts_from(const std::vector<http::Loaded>& loaded);

@@ -5,12 +5,13 @@
 namespace envelope {
 
 bool Symbols::admits(std::string_view s) const {
-  return ids_.size() < kMaxSymbols || ids_.count(std::string(s)) != 0;
+  return ids_.size() < kMaxSymbols || ids_.find(s) != ids_.end();
 }
 
 uint32_t Symbols::id(std::string_view s, bool& first) {
-  auto [it, inserted] = ids_.try_emplace(std::string(s), static_cast<uint32_t>(ids_.size()));
-  first = inserted;
+  auto it = ids_.find(s);
+  first = it == ids_.end();
+  if (first) it = ids_.emplace(std::string(s), static_cast<uint32_t>(ids_.size())).first;
   return it->second;
 }
 

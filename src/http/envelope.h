@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <map>
 #include <vector>
 
 #include "http/message.h"
@@ -28,7 +28,9 @@ class Symbols {
   static constexpr size_t kMaxSymbols = 4096;
 
  private:
-  std::unordered_map<std::string, uint32_t> ids_;
+  // Ordered with a transparent comparator: a known string is found without
+  // allocating (every response looks its header names up).
+  std::map<std::string, uint32_t, std::less<>> ids_;
 };
 
 struct Input {
