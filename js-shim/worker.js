@@ -41,13 +41,30 @@ const MAX_LOAD_ROUNDS = 4;
 const LOAD_TIMEOUT_MS = 3000;
 const WRITE_TIMEOUT_MS = 3000;
 
+// The deadline's timer is armed only for a call still in flight once the
+// current turn's microtasks have run: a binding that has already answered (a
+// cached read in the runtime, a local fake) costs no timer, and a Worker's
+// timers are not free (setTimeout and clearTimeout each cross into the runtime).
 function withTimeout(promise, ms, what) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    let settled = false;
+    let timer = 0;
     promise.then(
-      (value) => { clearTimeout(timer); resolve(value); },
-      (err) => { clearTimeout(timer); reject(err); },
+      (value) => {
+        settled = true;
+        if (timer) clearTimeout(timer);
+        resolve(value);
+      },
+      (err) => {
+        settled = true;
+        if (timer) clearTimeout(timer);
+        reject(err);
+      },
     );
+    // A promise job, not queueMicrotask: that one is a runtime API call.
+    Promise.resolve().then(() => {
+      if (!settled) timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    });
   });
 }
 
@@ -69,16 +86,8 @@ const answerTo = (op, status, value = '', rows = null, version = 0) =>
 // (worker/session_object.js: load, save, remove over RPC).
 const objectFor = (namespace, op) => namespace.get(namespace.idFromName(op.key));
 
-// One round of loads: KV gets run concurrently; D1 queries on one binding go
-// in one batch (one round trip, one snapshot). A failure is reported to the
-// core as a failed load, never as "missing".
-function runLoads(env, ops, log) {
-  return withTimeout(runLoadsUntimed(env, ops, log), LOAD_TIMEOUT_MS, 'store reads')
-    .catch((err) => {
-      log.error(`${err && err.message}`);
-      return ops.map((op) => answerTo(op, LOAD.FAILED));
-    });
-}
+const d1Read = (db, name, ops) =>
+  withTimeout(db.batch(ops.map((op) => statement(db, op))), LOAD_TIMEOUT_MS, `D1 batch on ${name}`);
 
 // The answers to a batch of D1 statements, or failures for all of them.
 function d1Answers(name, ops, answers, log) {
@@ -93,13 +102,17 @@ function d1Answers(name, ops, answers, log) {
   });
 }
 
-async function runLoadsUntimed(env, ops, log) {
+// One round of loads: KV gets run concurrently; D1 queries on one binding go
+// in one batch (one round trip, one snapshot). A failure, or a call without
+// an answer within LOAD_TIMEOUT_MS, is reported to the core as a failed load,
+// never as "missing".
+async function runLoads(env, ops, log) {
   // The common round (the home page's counts): D1 statements on one binding.
   const first = ops[0].binding;
   if (env[first] && ops.every((op) => op.kind === OP.D1_QUERY && op.binding === first)) {
     const db = env[first];
     try {
-      return d1Answers(first, ops, await db.batch(ops.map((op) => statement(db, op))), log);
+      return d1Answers(first, ops, await d1Read(db, first, ops), log);
     } catch (err) {
       log.error(`D1 batch on ${first} failed: ${err && err.message}`);
       return ops.map((op) => answerTo(op, LOAD.FAILED));
@@ -119,7 +132,7 @@ async function runLoadsUntimed(env, ops, log) {
       try {
         if (!binding) throw new Error(`binding ${op.binding} is not configured`);
         if (op.kind === OP.DO_GET) {
-          const record = await objectFor(binding, op).load();
+          const record = await withTimeout(objectFor(binding, op).load(), LOAD_TIMEOUT_MS, `read from ${op.binding}`);
           if (record === null) {
             results[i] = answerTo(op, LOAD.MISSING);
             return;
@@ -134,7 +147,7 @@ async function runLoadsUntimed(env, ops, log) {
           return;
         }
         if (op.kind !== OP.KV_GET) throw new Error(`unknown load kind ${op.kind}`);
-        const value = await binding.get(op.key);
+        const value = await withTimeout(binding.get(op.key), LOAD_TIMEOUT_MS, `read from ${op.binding}`);
         results[i] = value === null ? answerTo(op, LOAD.MISSING) : answerTo(op, LOAD.OK, value);
       } catch (err) {
         log.error(`load from ${op.binding} failed: ${err && err.message}`);
@@ -147,7 +160,7 @@ async function runLoadsUntimed(env, ops, log) {
       try {
         const db = env[name];
         const batch = indexes.map((i) => ops[i]);
-        const answers = d1Answers(name, batch, await db.batch(batch.map((op) => statement(db, op))), log);
+        const answers = d1Answers(name, batch, await d1Read(db, name, batch), log);
         indexes.forEach((i, k) => { results[i] = answers[k]; });
       } catch (err) {
         log.error(`D1 batch on ${name} failed: ${err && err.message}`);
@@ -284,7 +297,7 @@ function toResponse(answer, log) {
 // redirects not followed) and stream the answer back, headers and all. If
 // the origin cannot be reached, or sends no response headers within the
 // core's timeout, the core's 502/504 page instead; nothing is stored either way.
-async function passToOrigin(core, request, pass, log, fetchImpl) {
+async function passToOrigin(core, request, pass, log, fetchImpl, served) {
   for (const entry of pass.logs) log[LOG_LEVELS[entry.level] || 'log'](entry.message);
   const headers = new Headers(request.headers);
   for (const name of pass.remove) headers.delete(name);
@@ -312,6 +325,7 @@ async function passToOrigin(core, request, pass, log, fetchImpl) {
   } finally {
     clearTimeout(timer);
   }
+  served.by = 'origin';
   const out = new Headers(upstream.headers);
   for (const [name, value] of pass.responseHeaders) out.set(name, value);
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
@@ -340,29 +354,35 @@ export function createWorker(wasmModule, options = {}) {
   const fetchImpl = options.fetch || ((url, init) => globalThis.fetch(url, init));
   const core = new Core(wasmModule, { log });
 
-  // One structured line per request (Workers Logs indexes JSON lines).
+  // One structured line per request (Workers Logs indexes JSON lines). The
+  // request's url and method are read once: each read of them crosses into
+  // the runtime and makes a new string.
   async function fetch(request, env) {
     const started = Date.now();
-    const response = await serve(request, env);
+    const url = request.url;
+    const method = request.method;
+    const target = targetOf(url);
+    const served = { by: 'edge' };
+    const response = await serve(request, env, url, method, target, started, served);
     log.log(JSON.stringify({
-      method: request.method,
-      path: pathOf(targetOf(request.url)),
+      method,
+      path: pathOf(target),
       status: response.status,
       engine: core.manifest?.engine || null,
-      served_by: response.headers.get('x-served-by') || 'edge',
+      served_by: served.by,
       ms: Date.now() - started,
     }));
     return response;
   }
 
-  async function serve(request, env) {
+  async function serve(request, env, url, method, target, started, served) {
     try {
       core.ensure(envJsonOf(env));
-      const target = targetOf(request.url);
       // attempt > 1: a run after a compare-and-set lost its race (the core
       // decides whether there is one, and bounds them).
       for (let attempt = 1; ; attempt++) {
-        const input = { method: request.method, target, headers: request.headers, now: Date.now() / 1000, url: request.url, attempt };
+        const now = attempt === 1 ? started : Date.now();
+        const input = { method, target, headers: request.headers, now: now / 1000, url, attempt };
         const loaded = [];
         // Loads the manifest says this path always needs start at once; the
         // core is called when they are answered, or (if it may need more, e.g.
@@ -376,7 +396,7 @@ export function createWorker(wasmModule, options = {}) {
         const pending = prefetching ? rule.loads.map((op) => answerTo(op, LOAD.PENDING)) : [];
         let step = core.request(input, pending.length ? pending : loaded);
         // Not the edge's: any prefetch still running is left to finish unread.
-        if (step.origin) return await passToOrigin(core, request, step.origin, log, fetchImpl);
+        if (step.origin) return await passToOrigin(core, request, step.origin, log, fetchImpl, served);
         for (let round = 0; step.loads; round++) {
           if (round === MAX_LOAD_ROUNDS) throw new Error(`the core asked for more than ${MAX_LOAD_ROUNDS} rounds of loads`);
           const more = step.loads.length ? runLoads(env, step.loads, log) : null;

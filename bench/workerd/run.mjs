@@ -12,6 +12,9 @@
 //
 //   node bench/workerd/run.mjs --dist <wrangler outdir> --out result.json [--smoke]
 //        [--wasi <core.wasm>]   also serve our bundle with this module swapped in
+//        [--targets ours,hono,static]   only these (ours always; django only if named)
+//        [--also NAME=<wrangler outdir>]  another build of ours as target ours_NAME (A/B
+//                                         work; repeatable)
 //
 // Bare workerd has no D1: every Worker gets the same wrapped binding DB
 // (fake-d1.js, fixed counts). Nothing here listens beyond 127.0.0.1.
@@ -37,6 +40,12 @@ const DURATION = Number(opt('--duration', SMOKE ? 1 : 5));
 const ROUNDS = Number(opt('--rounds', SMOKE ? 1 : 3));
 const CONNECTIONS = Number(opt('--connections', 16));
 const BASE_PORT = Number(opt('--port', 18100));
+// A subset for A/B work, e.g. --targets ours,hono,static (ours always runs:
+// its page is the static and limit Workers' body).
+const TARGETS = opt('--targets', '').split(',').filter(Boolean);
+const ALSO = args.flatMap((a, i) => (a === '--also' ? [args[i + 1].split('=')] : []))
+  .map(([name, dir]) => ({ target: `ours_${name}`, dir }));
+const wanted = (name) => name.startsWith('ours') || !TARGETS.length || TARGETS.includes(name);
 // After the rounds: our Worker again, with the inspector, profiled (V8
 // Profiler over CDP) while wrk drives it.
 const PROFILE = !args.includes('--no-profile');
@@ -142,6 +151,16 @@ function prepareConfigs(page) {
     copyFileSync(WASI, join(WORK, 'wasi-core.wasm'));
     configs.ours_wasi = workerConfig('ours_wasi', 0, [ours[0], { name: wasm, kind: 'wasm', file: 'wasi-core.wasm' }], BINDINGS);
   }
+  for (const { target, dir } of ALSO) {
+    const files = readdirSync(dir);
+    const otherWasm = files.find((f) => f.endsWith('.wasm'));
+    copyFileSync(join(dir, 'index.js'), join(WORK, `${target}-index.js`));
+    copyFileSync(join(dir, otherWasm), join(WORK, `${target}-${otherWasm}`));
+    configs[target] = workerConfig(target, 0, [
+      { name: 'index.js', kind: 'esModule', file: `${target}-index.js` },
+      { name: otherWasm, kind: 'wasm', file: `${target}-${otherWasm}` },
+    ], BINDINGS);
+  }
   for (const name of Object.keys(JS_WORKERS)) {
     configs[name] = workerConfig(name, 0, [{ name: `${name}.js`, kind: 'esModule', file: `${name}.js` }], BINDINGS);
   }
@@ -238,7 +257,7 @@ try {
   const urls = {};
   let port = BASE_PORT;
   const configs = prepareConfigs('');
-  const order = ['ours', ...(WASI ? ['ours_wasi'] : []), 'js', 'hono', 'react_router', 'limit', 'static'];
+  const order = ['ours', ...(WASI ? ['ours_wasi'] : []), ...ALSO.map((a) => a.target), 'js', 'hono', 'react_router', 'limit', 'static'].filter(wanted);
   let oursPage = null;
   let oursSetCookie = null;
   for (const name of order) {
@@ -274,7 +293,7 @@ try {
     }
   }
   // Django + gunicorn, 2 sync workers, Debian's python3.
-  {
+  if (wanted('django')) {
     const p = port++;
     const child = start('django', '/usr/bin/python3', ['-m', 'gunicorn', '--workers', '2', '--bind', `127.0.0.1:${p}`, 'benchsite.wsgi:application'],
       { cwd: join(ROOT, 'bench/django'), env: { ...process.env, BENCH_SECRET_KEY: SECRET, PYTHONDONTWRITEBYTECODE: '1' } });
@@ -328,10 +347,10 @@ try {
     throw new Error(`targets answered errors under load: ${failing.map((n) => `${n} (${T[n].non2xx} non-2xx)`).join(', ')}`);
   }
   // Ratios within a round (same machine state), then the median over rounds.
-  const perRound = (a, b) => median(T[a].runs.map((r, i) => r.rps / T[b].runs[i].rps));
+  const perRound = (a, b) => (T[a] && T[b] ? median(T[a].runs.map((r, i) => r.rps / T[b].runs[i].rps)) : null);
   // The same comparisons by CPU time per request (lower is better, so the
   // ratio is theirs over ours: > 1 means we use less CPU).
-  const cpuRatio = (a, b) => median(T[a].runs.map((r, i) => T[b].runs[i].cpu_us_per_request / r.cpu_us_per_request));
+  const cpuRatio = (a, b) => (T[a] && T[b] ? median(T[a].runs.map((r, i) => T[b].runs[i].cpu_us_per_request / r.cpu_us_per_request)) : null);
   result.cpu_ratios = {
     ours_over_floor: cpuRatio('ours', 'static'),
     limit_over_floor: cpuRatio('limit', 'static'),
@@ -369,6 +388,7 @@ try {
   }
   result.workerd_version = execFileSync(WORKERD, ['--version'], { encoding: 'utf8' }).trim();
   result.wrk_version = (execFileSync('sh', ['-c', 'wrk -v 2>&1 || true'], { encoding: 'utf8' }).split('\n')[0] || '').trim();
+  for (const name of order) console.log(`median ${name.padEnd(14)} ${T[name].median_cpu_us_per_request.toFixed(1).padStart(6)} µs CPU/req  ${T[name].median_rps.toFixed(0).padStart(6)} req/s`);
   console.log(JSON.stringify(result.ratios));
   console.log(JSON.stringify(result.cpu_ratios));
 } finally {
