@@ -214,8 +214,11 @@ bool check_case(const Case& c, size_t payload_bytes, std::string* why) {
 }
 
 // ll_request, as src/wasm/exports.cpp runs it.
+// As src/wasm/exports.cpp does: one decoded request reused call after call.
 void serve_once(const Case& c) {
-  auto in = envelope::decode_request(c.request_bytes, c.manifest.request_headers);
+  static envelope::Input reused;
+  envelope::Input* in = &reused;
+  if (!envelope::decode_request_into(c.request_bytes, c.manifest.request_headers, reused)) std::abort();
   std::vector<http::Op> loads = c.app->plan(in->request, in->loaded);
   if (!loads.empty()) envelope::encode_loads(c.output, loads, c.symbols);
   else envelope::encode_response(c.output, c.app->handle(in->request, in->loaded), c.symbols);

@@ -49,16 +49,17 @@ std::unique_ptr<Pages> Pages::load(tmpl::Error* error, Site site) {
   return std::unique_ptr<Pages>(new Pages(std::move(library)));
 }
 
-bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) const {
+Pages::Pages(tmpl::Library library) : library_(std::move(library)) {
   // Built member by member: an initializer list would copy every value twice.
-  tmpl::Json context = tmpl::Json::object();
-  context["num_books"] = c.counts.books;
-  context["num_instances"] = c.counts.copies;
-  context["num_instances_available"] = c.counts.copies_available;
-  context["num_authors"] = c.counts.authors;
-  context["num_visits"] = c.num_visits;
-  context["session_not_saved"] = c.session_not_saved;
-  context["request"]["path"] = c.path;
+  tmpl::Json& context = index_context_;
+  context = tmpl::Json::object();
+  context["num_books"] = 0;
+  context["num_instances"] = 0;
+  context["num_instances_available"] = 0;
+  context["num_authors"] = 0;
+  context["num_visits"] = 0;
+  context["session_not_saved"] = false;
+  context["request"]["path"] = "";
   // The edge serves anonymous visitors only (a session with a logged-in user
   // goes to the origin): Django's AnonymousUser, and no permissions.
   tmpl::Json& user = context["user"];
@@ -70,6 +71,17 @@ bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) c
   user["username"] = "";
   user["get_username"] = "";
   context["perms"] = tmpl::Json::object();
+}
+
+bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) const {
+  tmpl::Json& context = index_context_;
+  context["num_books"] = c.counts.books;
+  context["num_instances"] = c.counts.copies;
+  context["num_instances_available"] = c.counts.copies_available;
+  context["num_authors"] = c.counts.authors;
+  context["num_visits"] = c.num_visits;
+  context["session_not_saved"] = c.session_not_saved;
+  context["request"]["path"].get_ref<std::string&>().assign(c.path);
   // Python's random is not cryptographic either: the request's time seeds it.
   tmpl::RenderInputs inputs{c.now, static_cast<uint64_t>(c.now * 1e6)};
   return library_.render("index.html", context, out, error, inputs);

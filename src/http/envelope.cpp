@@ -45,16 +45,6 @@ class Reader {
     pos_ += n;
     return true;
   }
-  // A string that may be absent (abi::ABSENT as its length).
-  bool optional_str(std::optional<std::string>& s) {
-    uint32_t n;
-    if (!u32(n)) return false;
-    if (n == abi::ABSENT) return true;
-    if (b_.size() - pos_ < n) return false;
-    s.emplace(b_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
   bool value(http::SqlValue& v) {
     uint8_t type;
     if (!u8(type)) return false;
@@ -67,6 +57,12 @@ class Reader {
     }
   }
   size_t remaining() const { return b_.size() - pos_; }
+  // The next n bytes (the caller has checked remaining()).
+  std::string_view take(size_t n) {
+    std::string_view v = b_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
   bool done() const { return pos_ == b_.size(); }
 
  private:
@@ -161,48 +157,69 @@ constexpr uint32_t kMaxLoaded = 64, kMaxColumns = 256;
 
 }  // namespace
 
-std::optional<Input> decode_request(std::string_view bytes, const std::vector<std::string>& header_names) {
+bool decode_request_into(std::string_view bytes, const std::vector<std::string>& header_names, Input& in) {
   Reader r(bytes);
-  Input in;
+  http::Request& req = in.request;
+  req.attempt = 1;
+  req.entropy.clear();
   uint32_t n;
-  if (!r.f64(in.request.now) || !r.u32(in.request.attempt) || in.request.attempt == 0 || !r.str(in.request.method) ||
-      !r.str(in.request.target))
-    return std::nullopt;
+  if (!r.f64(req.now) || !r.u32(req.attempt) || req.attempt == 0 || !r.str(req.method) || !r.str(req.target))
+    return false;
+  // Every field below is overwritten or cleared: what the last request left
+  // is only capacity.
+  size_t present = 0;
   for (const std::string& name : header_names) {
-    std::optional<std::string> value;
-    if (!r.optional_str(value)) return std::nullopt;
-    if (value) in.request.headers.emplace_back(name, std::move(*value));
+    uint32_t len;
+    if (!r.u32(len)) return false;
+    if (len == abi::ABSENT) continue;
+    if (r.remaining() < len) return false;
+    if (present == req.headers.size()) req.headers.emplace_back();
+    auto& [header_name, value] = req.headers[present++];
+    header_name.assign(name);
+    value.assign(r.take(len));
   }
-  if (!r.u32(n) || n > kMaxLoaded) return std::nullopt;
+  req.headers.resize(present);
+  if (!r.u32(n) || n > kMaxLoaded) return false;
   in.loaded.resize(n);
   for (auto& l : in.loaded) {
     uint8_t status, kind;
-    if (!r.u32(l.tag) || !r.u8(status) || status > abi::LOAD_PENDING || !r.u8(kind)) return std::nullopt;
+    if (!r.u32(l.tag) || !r.u8(status) || status > abi::LOAD_PENDING || !r.u8(kind)) return false;
     l.status = static_cast<http::LoadStatus>(status);
+    l.value.clear();
+    l.version = 0;
+    if (status == abi::LOAD_PENDING || kind != abi::OP_D1_QUERY) {
+      l.rows.columns.clear();
+      l.rows.rows.clear();
+    }
     if (status == abi::LOAD_PENDING) continue;
     if (kind == abi::OP_KV_GET) {
-      if (!r.str(l.value)) return std::nullopt;
+      if (!r.str(l.value)) return false;
     } else if (kind == abi::OP_DO_GET) {
-      if (!r.str(l.value) || !r.f64(l.version)) return std::nullopt;
+      if (!r.str(l.value) || !r.f64(l.version)) return false;
     } else if (kind == abi::OP_D1_QUERY) {
       uint32_t columns, rows;
-      if (!r.u32(columns) || columns > kMaxColumns) return std::nullopt;
+      if (!r.u32(columns) || columns > kMaxColumns) return false;
       l.rows.columns.resize(columns);
       for (auto& c : l.rows.columns)
-        if (!r.str(c)) return std::nullopt;
+        if (!r.str(c)) return false;
       // Each cell takes at least one byte: a row count the bytes cannot hold is garbled.
-      if (!r.u32(rows) || (columns && rows > r.remaining() / columns)) return std::nullopt;
+      if (!r.u32(rows) || (columns && rows > r.remaining() / columns)) return false;
       l.rows.rows.resize(rows);
       for (auto& row : l.rows.rows) {
         row.resize(columns);
         for (auto& cell : row)
-          if (!r.value(cell)) return std::nullopt;
+          if (!r.value(cell)) return false;
       }
     } else {
-      return std::nullopt;
+      return false;
     }
   }
-  if (!r.done()) return std::nullopt;
+  return r.done();
+}
+
+std::optional<Input> decode_request(std::string_view bytes, const std::vector<std::string>& header_names) {
+  Input in;
+  if (!decode_request_into(bytes, header_names, in)) return std::nullopt;
   return in;
 }
 

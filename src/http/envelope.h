@@ -41,6 +41,10 @@ struct Input {
 // A request as the shim sends it (now, attempt, method, target): the values of `header_names` (the
 // manifest's request headers, in order), then the answers so far.
 std::optional<Input> decode_request(std::string_view bytes, const std::vector<std::string>& header_names);
+// The same into an Input reused from request to request (the module keeps
+// one), so that its strings and vectors keep their capacity; false if the
+// bytes are malformed (`in` then holds garbage, not a request).
+bool decode_request_into(std::string_view bytes, const std::vector<std::string>& header_names, Input& in);
 
 // Every output starts with its abi::RESULT_* kind and its total length.
 void encode_manifest(std::string& out, const http::Manifest& manifest, Symbols& symbols);

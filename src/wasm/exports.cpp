@@ -20,6 +20,9 @@ http::Manifest g_manifest;
 envelope::Symbols g_symbols;
 std::string g_config_error;
 std::string g_input;
+// The decoded request, reused so that its buffers keep their capacity; only
+// ever read within the call that decoded it.
+envelope::Input g_request;
 // The last call's output; valid until the next call into the module.
 std::string g_output;
 
@@ -87,8 +90,8 @@ namespace {
 // so far), or the response with its storage effects.
 LL_EXPORT(ll_request) const char* ll_request(size_t len) {
   if (!g_app) return not_configured(500);
-  auto input = envelope::decode_request(std::string_view(g_input.data(), len), g_manifest.request_headers);
-  if (!input) {
+  envelope::Input* input = &g_request;
+  if (!envelope::decode_request_into(std::string_view(g_input.data(), len), g_manifest.request_headers, g_request)) {
     http::Response r = app::error_response(400);
     r.logs.push_back({http::LogLevel::error, "malformed request envelope from the shim"});
     return respond(r);

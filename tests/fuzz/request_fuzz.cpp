@@ -2,6 +2,8 @@
 // app answers with a status in 200..599 and well-formed headers (no CR/LF),
 // or are rejected as malformed; for each session engine, with the fuzz input
 // also used as the cookie and as every loaded store record. Never a crash.
+// And decoding into an Input reused across inputs (as the module does)
+// yields exactly what decoding into a fresh one does.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -21,6 +23,31 @@ const std::unique_ptr<app::App> apps[] = {
     make("django.contrib.sessions.backends.db"), make("django.contrib.sessions.backends.cached_db"),
     make("locallibrary.sessions.backends.durable_object")};
 
+bool same(const http::Rows& a, const http::Rows& b) {
+  if (a.columns != b.columns || a.rows.size() != b.rows.size()) return false;
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    if (a.rows[i].size() != b.rows[i].size()) return false;
+    for (size_t j = 0; j < a.rows[i].size(); ++j) {
+      const http::SqlValue &x = a.rows[i][j], &y = b.rows[i][j];
+      if (x.type != y.type || x.text != y.text || (x.number != y.number && x.number == x.number)) return false;
+    }
+  }
+  return true;
+}
+bool same(const envelope::Input& a, const envelope::Input& b) {
+  const http::Request &p = a.request, &q = b.request;
+  if (p.method != q.method || p.target != q.target || p.headers != q.headers || p.attempt != q.attempt ||
+      p.entropy != q.entropy || a.loaded.size() != b.loaded.size())
+    return false;
+  for (size_t i = 0; i < a.loaded.size(); ++i) {
+    const http::Loaded &x = a.loaded[i], &y = b.loaded[i];
+    if (x.tag != y.tag || x.status != y.status || x.value != y.value || x.version != y.version || !same(x.rows, y.rows))
+      return false;
+  }
+  return true;
+}
+envelope::Input reused;
+
 void check(const http::Response& r) {
   if (r.status < 200 || r.status > 599) __builtin_trap();
   for (const auto& [k, v] : r.headers)
@@ -31,7 +58,10 @@ void check(const http::Response& r) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
   for (const auto& a : apps) {
-    if (auto decoded = envelope::decode_request(input, a->manifest().request_headers)) {
+    auto decoded = envelope::decode_request(input, a->manifest().request_headers);
+    bool reused_ok = envelope::decode_request_into(input, a->manifest().request_headers, reused);
+    if (reused_ok != decoded.has_value() || (decoded && !same(*decoded, reused))) __builtin_trap();
+    if (decoded) {
       a->plan(decoded->request, decoded->loaded);
       check(a->handle(decoded->request, decoded->loaded));
     }

@@ -229,3 +229,26 @@ TEST_CASE("loads_latin1 refuses nesting deeper than its limit instead of recursi
   std::string ok = std::string(10, '[') + std::string(10, ']');
   CHECK(pyjson::loads_latin1(ok).has_value());
 }
+
+TEST_CASE("flat objects of integers load exactly as the general parser loads them") {
+  // loads_latin1 takes a shortcut for {"key":int,...}; it must agree with
+  // nlohmann's parser value for value and type for type (unsigned when
+  // positive), and leave everything else to it.
+  const char* texts[] = {
+      R"({})", R"({"num_visits":12345})", R"({"a":0,"b":-0,"c":-17,"d":999999999999999999})",
+      R"({"num_visits":1,"x":2,"num_visits":3})", R"({"a":01})", R"({"a":-})", R"({"a":1,})", R"({"a":1}x)",
+      R"({"a":1 })", R"({"a\"b":1})", R"({"a":1.5})", R"({"a":1e3})", R"({"a":1234567890123456789})",
+      R"({"a":"1"})", R"({"a":[1]})", R"({"":1})", R"({"a":1)", R"({"a"1})", R"({a:1})", R"({"a":})"};
+  for (const char* text : texts) {
+    CAPTURE(text);
+    auto ours = pyjson::loads_latin1(text);
+    Json general = Json::parse(text, nullptr, false);
+    REQUIRE(ours.has_value() == !general.is_discarded());
+    if (!ours) continue;
+    CHECK(*ours == general);
+    CHECK(pyjson::dumps(*ours) == pyjson::dumps(general));
+    for (const auto& [key, value] : general.items()) {
+      CHECK((*ours)[key].type() == value.type());
+    }
+  }
+}
