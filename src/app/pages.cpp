@@ -11,8 +11,8 @@ namespace {
 // routes.json ({"routes": {"name": "/path/<int:pk>", ...}}) as the engine's table.
 bool origin_routes(std::vector<std::pair<std::string, std::string>>& routes, tmpl::Error* error) {
   std::string_view text = origin_site::routes_json();
-  auto doc = tmpl::Json::parse(text.data(), text.data() + text.size(), nullptr, false);
-  const tmpl::Json* table = doc.is_object() && doc.contains("routes") ? &doc["routes"] : nullptr;
+  std::optional<tmpl::Json> doc = pyjson::parse(text);
+  const tmpl::Json* table = doc && doc->is_object() && doc->contains("routes") ? &(*doc)["routes"] : nullptr;
   if (!table || !table->is_object()) {
     if (error) *error = {"ORIGIN_ROUTES", 0, "the route table is not {\"routes\": {name: path}} JSON"};
     return false;

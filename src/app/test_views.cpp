@@ -53,8 +53,8 @@ app::App::View session_script(session::Session& s, const http::Request& req) {
     } else if (name == "set") {
       size_t eq = arg.find('=');
       const std::string text = arg.substr(eq + 1);
-      auto value = pyjson::Json::parse(text.data(), text.data() + text.size(), nullptr, false);
-      s.set(arg.substr(0, eq), value.is_discarded() ? pyjson::Json(arg.substr(eq + 1)) : value);
+      std::optional<pyjson::Json> value = pyjson::parse(text);
+      s.set(arg.substr(0, eq), value ? *value : pyjson::Json(arg.substr(eq + 1)));
     } else if (name == "del") {
       results.push_back(s.erase(arg));
     } else if (name == "pop") {

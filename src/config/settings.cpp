@@ -100,13 +100,12 @@ Parsed parse(const pyjson::Json& env) {
 
   if (auto fallbacks = r.string("SECRET_KEY_FALLBACKS")) {
     if (!fallbacks->empty() && (*fallbacks)[0] == '[') {
-      // One parser instantiation in the module: every parse reads a char range.
-      auto parsed = pyjson::Json::parse(fallbacks->data(), fallbacks->data() + fallbacks->size(), nullptr, false);
-      bool ok = parsed.is_array();
+      std::optional<pyjson::Json> parsed = pyjson::parse(*fallbacks);
+      bool ok = parsed && parsed->is_array();
       if (ok)
-        for (const auto& item : parsed) ok = ok && item.is_string() && !item.get_ptr<const std::string*>()->empty();
+        for (const auto& item : *parsed) ok = ok && item.is_string() && !item.get_ptr<const std::string*>()->empty();
       if (!ok) r.fail("SECRET_KEY_FALLBACKS", "must be a JSON array of non-empty strings");
-      else for (const auto& item : parsed) s.secret_key_fallbacks.push_back(*item.get_ptr<const std::string*>());
+      else for (const auto& item : *parsed) s.secret_key_fallbacks.push_back(*item.get_ptr<const std::string*>());
     } else if (!fallbacks->empty()) {
       s.secret_key_fallbacks.push_back(*fallbacks);
     }

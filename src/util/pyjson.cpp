@@ -367,14 +367,23 @@ std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
     rewrite_non_finite(bytes, rewritten);
     Json parsed;
     NonFiniteAwareParser handler(parsed);
-    if (!Json::sax_parse(rewritten.data(), rewritten.data() + rewritten.size(), &handler,
+    const char* text = rewritten.data();
+    if (!Json::sax_parse(text, text + rewritten.size(), &handler,
                          nlohmann::detail::input_format_t::json, true) ||
         handler.is_errored())
       return std::nullopt;
     return parsed;
   }
-  Json parsed = Json::parse(bytes.data(), bytes.data() + bytes.size(), nullptr, false);
-  if (parsed.is_discarded()) return std::nullopt;
+  return parse(bytes);
+}
+
+std::optional<Json> parse(std::string_view text) {
+  Json parsed;
+  nlohmann::detail::json_sax_dom_parser<Json> handler(parsed, false);
+  const char* first = text.data();
+  if (!Json::sax_parse(first, first + text.size(), &handler, nlohmann::detail::input_format_t::json, true) ||
+      handler.is_errored())
+    return std::nullopt;
   return parsed;
 }
 

@@ -15,6 +15,12 @@ using Json = nlohmann::ordered_json;
 std::string dumps(const Json& value);
 void dump_to(const Json& value, std::string& out);
 
+// Standard JSON text (no NaN/Infinity tokens) into a Json, nullopt if it is
+// not. Every plain parse in the core goes through here, so that the module
+// carries one instantiation of the parser (Json::parse with a null callback
+// would add a second, callback-capable one).
+std::optional<Json> parse(std::string_view text);
+
 // Parses bytes the way Django does: json.loads(data.decode("latin-1")).
 // Never throws; nullopt on any syntax error or nesting deeper than max_depth.
 std::optional<Json> loads_latin1(std::string_view bytes, int max_depth = 64);

@@ -50,10 +50,10 @@ LL_EXPORT(ll_input) char* ll_input(size_t n) {
 // with the manifest, or CONFIG_ERROR with the error (naming the setting).
 LL_EXPORT(ll_configure) const char* ll_configure(size_t len) {
   g_app.reset();
-  auto env = pyjson::Json::parse(g_input.data(), g_input.data() + len, nullptr, false);
+  std::optional<pyjson::Json> env = pyjson::parse(std::string_view(g_input.data(), len));
   config::Error error;
-  if (env.is_discarded()) error = {"environment", "is not valid JSON"};
-  else g_app = app::App::create(env, &error);
+  if (!env) error = {"environment", "is not valid JSON"};
+  else g_app = app::App::create(*env, &error);
   if (!g_app) {
     g_config_error = "ImproperlyConfigured: " + error.to_string();
     envelope::encode_message(g_output, abi::CONFIG_ERROR, g_config_error);
