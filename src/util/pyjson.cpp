@@ -267,6 +267,15 @@ bool rewrite_non_finite(std::string_view in, std::string& out) {
   return changed;
 }
 
+// Json::sax_parse without its binary formats: it picks the reader by a
+// runtime argument, so every SAX type given to it also brings a CBOR/
+// MessagePack/UBJSON/BSON reader into the module (~10 KB each).
+template <typename Sax>
+bool sax_parse_json(std::string_view text, Sax* sax) {
+  auto input = nlohmann::detail::input_adapter(text.data(), text.data() + text.size());
+  return nlohmann::detail::parser<Json, decltype(input)>(std::move(input), nullptr, true, false).sax_parse(sax, true);
+}
+
 class NonFiniteAwareParser : public nlohmann::detail::json_sax_dom_parser<Json> {
  public:
   explicit NonFiniteAwareParser(Json& root) : json_sax_dom_parser(root, false) {}
@@ -367,10 +376,7 @@ std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
     rewrite_non_finite(bytes, rewritten);
     Json parsed;
     NonFiniteAwareParser handler(parsed);
-    const char* text = rewritten.data();
-    if (!Json::sax_parse(text, text + rewritten.size(), &handler,
-                         nlohmann::detail::input_format_t::json, true) ||
-        handler.is_errored())
+    if (!sax_parse_json(rewritten, &handler) || handler.is_errored())
       return std::nullopt;
     return parsed;
   }
@@ -380,9 +386,7 @@ std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
 std::optional<Json> parse(std::string_view text) {
   Json parsed;
   nlohmann::detail::json_sax_dom_parser<Json> handler(parsed, false);
-  const char* first = text.data();
-  if (!Json::sax_parse(first, first + text.size(), &handler, nlohmann::detail::input_format_t::json, true) ||
-      handler.is_errored())
+  if (!sax_parse_json(text, &handler) || handler.is_errored())
     return std::nullopt;
   return parsed;
 }
