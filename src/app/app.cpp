@@ -363,6 +363,8 @@ http::Response App::with_session(const http::Request& req, const std::vector<htt
 
   middleware::Outcome outcome = middleware::process_response(s, cookie_value.has_value(), v.status, settings_);
   http::Response r;
+  // Room for the usual headers at once, not grown header by header.
+  r.headers.reserve(12);
   if (outcome.update_error) {
     r = error_response(400);
   } else {

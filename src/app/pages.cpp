@@ -84,7 +84,13 @@ bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) c
   context["request"]["path"].get_ref<std::string&>().assign(c.path);
   // Python's random is not cryptographic either: the request's time seeds it.
   tmpl::RenderInputs inputs{c.now, static_cast<uint64_t>(c.now * 1e6)};
-  return library_.render("index.html", context, out, error, inputs);
+  // The page is about as long as last time: one allocation, not a doubling
+  // series of them.
+  out.reserve(out.size() + last_index_bytes_ + 64);
+  size_t before = out.size();
+  bool ok = library_.render("index.html", context, out, error, inputs);
+  last_index_bytes_ = out.size() - before;
+  return ok;
 }
 
 std::string error(int status) {

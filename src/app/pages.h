@@ -38,6 +38,7 @@ class Pages {
   // in place (numbers and a reused string), so rendering allocates nothing
   // for it; built per request it was ~30 of the request's ~100 allocations.
   mutable tmpl::Json index_context_;
+  mutable size_t last_index_bytes_ = 0;
 };
 
 // Django's default error pages (django.views.defaults), small and static;
