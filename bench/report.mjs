@@ -97,7 +97,7 @@ const cpuOf = (name) => T[name]?.median_cpu_us_per_request;
   }
   if (upload) {
     const kb = upload.gzip_kib * 1.024;
-    budgets.push(['Upload, module + shim, gzip (`wrangler deploy --dry-run`)', 'budget', '< 150 KB (150,000 B)', `${f1(kb)} KB (wrangler: ${upload.gzip_kib} KiB)`, kb < 150]);
+    budgets.push(['Upload, module + shim, gzip (`wrangler deploy --dry-run`)', 'budget', '< 150 KB (150,000 B)', `${Math.round(kb * 1000).toLocaleString('en-US')} B (wrangler: ${upload.gzip_kib} KiB)`, kb < 150]);
   }
   const s = start?.[deployed];
   if (s) {
@@ -124,6 +124,11 @@ if (http?.ratios) {
   const l = cpuOf('limit');
   const o = cpuOf('ours');
   const missed = budgets.filter(([what, kind, , , met]) => what.startsWith('workerd') && met === false);
+  if (T.ours_logged) {
+    const withLog = cpuOf('ours_logged');
+    const vsHono = T.hono ? median(T.ours_logged.runs.map((r, i) => r.rps / T.hono.runs[i].rps)) : null;
+    bounds.push(`The rows compare like with like: ours without its per-request log line, as the peers log nothing. With \`REQUEST_LOG\` on (the default) ours takes ${f1(withLog)} µs of CPU per request, ${f1(withLog - o)} µs more (a \`console.log\` per request, which bare workerd writes to stdout with a system call)${vsHono ? `, ${fx(vsHono)} Hono's req/s` : ''}.`);
+  }
   if (missed.length) {
     bounds.push(`Missed here: ${missed.map(([what, kind, target]) => `${what.replace('workerd: ', '')} (${kind}, ${target})`).join('; ')}.`);
     bounds.push(`In workerd CPU per request (medians): the static floor ${f1(f)} µs, the limit Worker (the same request and response bytes, the same D1 batch, no compute) ${f1(l)} µs, ours ${f1(o)} µs. The limit reaches ${fx(R.limit_over_floor)} of the floor's req/s: no Worker doing this I/O can beat that. Ours spends ${f1(o - l)} µs per request over the limit: that is the compute (session, page, shim) and it is ${pct((o - l) / o)} of ours' CPU.`);
@@ -137,7 +142,12 @@ if (http?.ratios) {
       if (!missed.some(([what]) => what.includes(peer === 'hono' ? 'Hono' : 'React Router'))) continue;
       const p = cpuOf(peer);
       const name = peer === 'hono' ? 'Hono' : 'React Router';
-      bounds.push(`${name} takes ${f1(p)} µs of CPU per request, ${f1(p - l)} µs over the limit; ours takes ${f1(o - l)} µs over the limit${o > p ? `, ${f1(o - p)} µs more than ${name}` : ''}.`);
+      const goal = p / 1.3;
+      bounds.push(`${name} takes ${f1(p)} µs of CPU per request, ${f1(p - l)} µs over the limit; ours takes ${f1(o - l)} µs over the limit${o > p ? `, ${f1(o - p)} µs more than ${name}` : ''}. At 1.3× ${name} ours would have to fit in ${f1(goal)} µs, ${goal > l ? `${f1(goal - l)} µs over the limit` : 'less than the limit itself'}.`);
+    }
+    if (missed.some(([what]) => what.includes('Django')) && T.limit && T.django) {
+      const need = 5 * T.django.median_rps;
+      bounds.push(`At 5× Django ours would have to serve ${f1(need)} req/s; the limit Worker (the same I/O, no compute) serves ${f1(T.limit.median_rps)}, ${fx(T.limit.median_rps / T.django.median_rps)} Django${T.limit.median_rps < need ? ': out of reach for any Worker with this I/O on this machine (gunicorn\'s two workers use both cores; one Worker isolate runs on one, beside wrk)' : ''}.`);
     }
     if (workerdProfile) {
       bounds.push(`Where ours' time goes inside the isolate (V8 profile in workerd, share of busy samples; the isolate was busy ${pct(workerdProfile.busy_fraction)} of the profiled run, the rest of the process CPU is workerd's HTTP, I/O and threads): ${cats(workerdProfile, 5)}. The largest category is ${workerdProfile.categories[0].name}; the top functions: ${workerdProfile.top.slice(0, 4).map((t) => `\`${t.fn}\` ${t.pct.toFixed(0)} %`).join(', ')}.`);
@@ -153,7 +163,10 @@ if (http?.ratios) {
   if (s && s.cold_start_ms >= 10) {
     const parts = [['instantiate', s.instantiate_ms], ['configure (`ll_configure`)', s.configure_ms], ['first request', s.first_request_ms]].sort((a, b) => b[1] - a[1]);
     const warm = start[`${deployed}, JS runtime pre-warmed`];
-    bounds.push(`Cold start misses 10 ms: the largest part is ${parts[0][0]} (${f1(parts[0][1])} ms), then ${parts[1][0]} (${f1(parts[1][1])} ms).${warm ? ` With the JS runtime pre-warmed (closer to a workerd process starting a new isolate) it is ${f1(warm.cold_start_ms)} ms.` : ''}`);
+    const compiled = s.compiled_configure_ms !== undefined
+      ? ` A second instance of the module in the same process, whose functions V8 has already compiled (it compiles WebAssembly lazily, function by function on first call, and keeps the code per module), configures in ${f1(s.compiled_configure_ms)} ms and answers its first request in ${f1(s.compiled_first_request_ms)} ms: the rest of the cold start is compiling the code the first request touches, so it shrinks with the code the request path runs, not with less work per request.`
+      : '';
+    bounds.push(`Cold start misses 10 ms: the largest part is ${parts[0][0]} (${f1(parts[0][1])} ms), then ${parts[1][0]} (${f1(parts[1][1])} ms).${warm ? ` With the JS runtime pre-warmed (closer to a workerd process starting a new isolate) it is ${f1(warm.cold_start_ms)} ms.` : ''}${compiled}`);
   }
   const w = wasmRow(deployed, 20, 0);
   const n = natReq(20, 0);
@@ -243,15 +256,16 @@ if (wasm?.speed) {
 L.push('## 3. Through workerd, against other Workers and Django (wrk)');
 L.push('');
 if (http) {
-  L.push(`Bare \`workerd serve\` (${http.workerd_version || '?'}), one process per Worker, loopback only. Targets: the **static floor** (\`bench/workerd/static-worker.js\`: ours\' page as a constant, nothing computed); the **limit** (\`limit-worker.js\`: the same request and response bytes and the same D1 batch as ours, zero compute: the best any Worker doing this job could do); **ours** (the \`wrangler deploy --dry-run\` bundle: index.js + the .wasm); the same job in **plain JS** (\`js-worker.js\`: WebCrypto + a template literal), with **Hono**\'s signed cookies (\`hono-worker.js\`) and with **React Router**\'s \`createCookieSessionStorage\` (\`react-router-worker.js\`), each bundled with esbuild; **Django 3.2 + gunicorn** (2 sync workers, no keep-alive, the same \`src/templates/\`). D1 is a fake in every Worker (bare workerd has none: \`fake-d1.js\`, fixed counts). Every target is checked first (200, the visit counted from the cookie, a new cookie; ours, plain JS, the floor and Django serve byte-identical HTML) and any non-2xx under load fails the run. wrk ${http.wrk_threads} thread, ${http.connections} connections, ${http.duration_s} s per run, ${http.rounds} rounds with the order rotated; every request carries the same valid cookie (ours, plain JS, Django: a ${http.cookie_bytes}-byte Django-signed one, 20-byte payload; Hono and React Router: their own, from a first visit). CPU µs / request = the server process\'s CPU time (user + system, its children included) over the run / requests served. wrk and the servers share the ${meta.cores || '?'} cores.`);
+  L.push(`Bare \`workerd serve\` (${http.workerd_version || '?'}), one process per Worker, loopback only. Targets: the **static floor** (\`bench/workerd/static-worker.js\`: ours\' page as a constant, nothing computed); the **limit** (\`limit-worker.js\`: the same request and response bytes and the same D1 batch as ours, zero compute: the best any Worker doing this job could do); **ours** (the \`wrangler deploy --dry-run\` bundle: index.js + the .wasm, with \`REQUEST_LOG\` off: the peers log nothing) and **ours with \`REQUEST_LOG\` on** (its default: one \`console.log\` per request, which bare workerd writes to stdout); the same job in **plain JS** (\`js-worker.js\`: WebCrypto + a template literal), with **Hono**\'s signed cookies (\`hono-worker.js\`) and with **React Router**\'s \`createCookieSessionStorage\` (\`react-router-worker.js\`), each bundled with esbuild; **Django 3.2 + gunicorn** (2 sync workers, no keep-alive, the same \`src/templates/\`). D1 is a fake in every Worker (bare workerd has none: \`fake-d1.js\`, fixed counts). Every target is checked first (200, the visit counted from the cookie, a new cookie; ours, plain JS, the floor and Django serve byte-identical HTML) and any non-2xx under load fails the run. wrk ${http.wrk_threads} thread, ${http.connections} connections, ${http.duration_s} s per run, ${http.rounds} rounds with the order rotated; every request carries the same valid cookie (ours, plain JS, Django: a ${http.cookie_bytes}-byte Django-signed one, 20-byte payload; Hono and React Router: their own, from a first visit). CPU µs / request = the server process\'s CPU time (user + system, its children included) over the run / requests served. wrk and the servers share the ${meta.cores || '?'} cores.`);
   L.push('');
   const label = {
-    static: 'static floor', limit: 'limit (same I/O, no compute)', ours: 'ours', ours_wasi: 'ours, WASI module swapped in',
+    static: 'static floor', limit: 'limit (same I/O, no compute)', ours: 'ours', ours_logged: 'ours with REQUEST_LOG on (its default)',
+    ours_wasi: 'ours, WASI module swapped in',
     js: 'plain JS', hono: 'Hono', react_router: 'React Router', django: 'Django 3.2 + gunicorn',
   };
-  const order = ['static', 'limit', 'ours', 'ours_wasi', 'js', 'hono', 'react_router', 'django'].filter((n) => T[n]);
-  const floorRatio = (n) => (n === 'static' ? 1 : R[`${n}_over_floor`]);
-  const floorCpu = (n) => (n === 'static' ? 1 : C[`${n}_over_floor`]);
+  const order = ['static', 'limit', 'ours', 'ours_logged', 'ours_wasi', 'js', 'hono', 'react_router', 'django'].filter((n) => T[n]);
+  const floorRatio = (n) => (n === 'static' ? 1 : R[`${n}_over_floor`] ?? median(T[n].runs.map((r, i) => r.rps / T.static.runs[i].rps)));
+  const floorCpu = (n) => (n === 'static' ? 1 : C[`${n}_over_floor`] ?? median(T[n].runs.map((r, i) => T.static.runs[i].cpu_us_per_request / r.cpu_us_per_request)));
   const oursOver = (n) => (n === 'ours' ? '—' : n === 'static' ? fx(R.ours_over_floor) : fx(R[`ours_over_${n}`] ?? median(T.ours.runs.map((r, i) => r.rps / T[n].runs[i].rps))));
   const oursOverCpu = (n) => (n === 'ours' ? '—' : n === 'static' ? fx(C.ours_over_floor) : fx(C[`ours_over_${n}`] ?? median(T.ours.runs.map((r, i) => T[n].runs[i].cpu_us_per_request / r.cpu_us_per_request))));
   L.push(table(['Target', 'req/s (median)', 'CPU µs / request (median)', 'req/s / floor', 'ours / this, req/s', 'ours / this, CPU', 'p50 ms', 'p99 ms', 'Runs: req/s @ load'],

@@ -5,7 +5,7 @@
 // reads nothing else.
 
 // Bumped whenever a byte layout below or in src/http/envelope.cpp changes.
-export const VERSION = 4;
+export const VERSION = 5;
 // A length field that means "absent" (a request header that was not sent).
 export const ABSENT = 0xffffffff;
 // What configuring an instance produced: the manifest, or the error.

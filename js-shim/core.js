@@ -38,7 +38,7 @@ export class Core {
         this.manifest = readManifest(out.reader, this.symbols);
       } else {
         this.configError = decoder.decode(out.reader.rest());
-        this.manifest = { requestHeaders: [], prefetch: new Map(), engine: '' };
+        this.manifest = { requestHeaders: [], prefetch: new Map(), engine: '', requestLog: true };
         this.log.error(this.configError);
       }
     });
@@ -436,7 +436,8 @@ function readManifest(r, symbols) {
     const loads = readOps(r);
     prefetch.set(path, { methods, loads, callWhileLoading: r.u8v() === 1 });
   }
-  return { requestHeaders, prefetch, engine: r.str() };
+  const engine = r.str();
+  return { requestHeaders, prefetch, engine, requestLog: r.u8v() === 1 };
 }
 
 // How to pass a request to the origin (src/http/message.h, OriginPass).

@@ -354,9 +354,9 @@ export function createWorker(wasmModule, options = {}) {
   const fetchImpl = options.fetch || ((url, init) => globalThis.fetch(url, init));
   const core = new Core(wasmModule, { log });
 
-  // One structured line per request (Workers Logs indexes JSON lines). The
-  // request's url and method are read once: each read of them crosses into
-  // the runtime and makes a new string.
+  // One structured line per request (Workers Logs indexes JSON lines), unless
+  // REQUEST_LOG is off. The request's url and method are read once: each read
+  // of them crosses into the runtime and makes a new string.
   async function fetch(request, env) {
     const started = Date.now();
     const url = request.url;
@@ -364,6 +364,7 @@ export function createWorker(wasmModule, options = {}) {
     const target = targetOf(url);
     const served = { by: 'edge' };
     const response = await serve(request, env, url, method, target, started, served);
+    if (core.manifest && !core.manifest.requestLog) return response;
     log.log(JSON.stringify({
       method,
       path: pathOf(target),

@@ -12,7 +12,8 @@
 //
 //   node bench/workerd/run.mjs --dist <wrangler outdir> --out result.json [--smoke]
 //        [--wasi <core.wasm>]   also serve our bundle with this module swapped in
-//        [--targets ours,hono,static]   only these (ours always; django only if named)
+//        [--targets ours,hono,static]   only these (ours always; django only if named;
+//                                       ours_logged: ours with its per-request log line)
 //        [--also NAME=<wrangler outdir>]  another build of ours as target ours_NAME (A/B
 //                                         work; repeatable)
 //
@@ -45,7 +46,8 @@ const BASE_PORT = Number(opt('--port', 18100));
 const TARGETS = opt('--targets', '').split(',').filter(Boolean);
 const ALSO = args.flatMap((a, i) => (a === '--also' ? [args[i + 1].split('=')] : []))
   .map(([name, dir]) => ({ target: `ours_${name}`, dir }));
-const wanted = (name) => name.startsWith('ours') || !TARGETS.length || TARGETS.includes(name);
+const wanted = (name) => name === 'ours' || name === 'ours_wasi' || ALSO.some((a) => a.target === name)
+  || !TARGETS.length || TARGETS.includes(name);
 // After the rounds: our Worker again, with the inspector, profiled (V8
 // Profiler over CDP) while wrk drives it.
 const PROFILE = !args.includes('--no-profile');
@@ -125,6 +127,9 @@ const BINDINGS = [
   `(name = "SESSION_ENGINE", text = "django.contrib.sessions.backends.signed_cookies")`,
   `(name = "DB", wrapped = (moduleName = "bench:fake-d1"))`,
 ];
+// Ours runs without its per-request log line, as the peers (which log
+// nothing); ours_logged is the same bundle with it (REQUEST_LOG's default).
+const OURS_BINDINGS = [...BINDINGS, '(name = "REQUEST_LOG", text = "false")'];
 
 // The JavaScript Workers are bundled as a user's build would (esbuild, which
 // wrangler uses), each into one module.
@@ -146,10 +151,11 @@ function prepareConfigs(page) {
   copyFileSync(join(DIST, wasm), join(WORK, wasm));
   const configs = {};
   const ours = [{ name: 'index.js', kind: 'esModule', file: 'index.js' }, { name: wasm, kind: 'wasm', file: wasm }];
-  configs.ours = workerConfig('ours', 0, ours, BINDINGS);
+  configs.ours = workerConfig('ours', 0, ours, OURS_BINDINGS);
+  configs.ours_logged = workerConfig('ours_logged', 0, ours, BINDINGS);
   if (WASI) {
     copyFileSync(WASI, join(WORK, 'wasi-core.wasm'));
-    configs.ours_wasi = workerConfig('ours_wasi', 0, [ours[0], { name: wasm, kind: 'wasm', file: 'wasi-core.wasm' }], BINDINGS);
+    configs.ours_wasi = workerConfig('ours_wasi', 0, [ours[0], { name: wasm, kind: 'wasm', file: 'wasi-core.wasm' }], OURS_BINDINGS);
   }
   for (const { target, dir } of ALSO) {
     const files = readdirSync(dir);
@@ -159,7 +165,7 @@ function prepareConfigs(page) {
     configs[target] = workerConfig(target, 0, [
       { name: 'index.js', kind: 'esModule', file: `${target}-index.js` },
       { name: otherWasm, kind: 'wasm', file: `${target}-${otherWasm}` },
-    ], BINDINGS);
+    ], OURS_BINDINGS);
   }
   for (const name of Object.keys(JS_WORKERS)) {
     configs[name] = workerConfig(name, 0, [{ name: `${name}.js`, kind: 'esModule', file: `${name}.js` }], BINDINGS);
@@ -257,7 +263,7 @@ try {
   const urls = {};
   let port = BASE_PORT;
   const configs = prepareConfigs('');
-  const order = ['ours', ...(WASI ? ['ours_wasi'] : []), ...ALSO.map((a) => a.target), 'js', 'hono', 'react_router', 'limit', 'static'].filter(wanted);
+  const order = ['ours', 'ours_logged', ...(WASI ? ['ours_wasi'] : []), ...ALSO.map((a) => a.target), 'js', 'hono', 'react_router', 'limit', 'static'].filter(wanted);
   let oursPage = null;
   let oursSetCookie = null;
   for (const name of order) {
@@ -378,7 +384,7 @@ try {
   if (PROFILE && typeof WebSocket === 'function') {
     result.profiles = [];
     let inspector = port + 10;
-    for (const name of order.filter((n) => n.startsWith('ours'))) {
+    for (const name of order.filter((n) => n === 'ours' || n === 'ours_wasi')) {
       byName[name].kill('SIGTERM');
       await sleep(300);
       const p = await profileWorkerd(name, join(WORK, `${name}.capnp`), urls[name], inspector++);

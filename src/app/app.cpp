@@ -209,6 +209,7 @@ http::Manifest App::manifest() const {
   m.prefetch.push_back({"/catalog/", {"GET", "HEAD"}, catalog::count_queries(),
                         backend_ != nullptr || settings_.origin.has_value()});
   m.engine = std::string(config::engine_short_name(settings_.engine));
+  m.request_log = settings_.request_log;
   return m;
 }
 

@@ -169,6 +169,7 @@ Parsed parse(const pyjson::Json& env) {
       s.origin = scheme + url.substr(sep);
   }
   r.integer("ORIGIN_TIMEOUT", s.origin_timeout, 1, 300);
+  r.boolean("REQUEST_LOG", s.request_log);
 
   if (s.cookie_name.rfind("__Host-", 0) == 0 && (!s.cookie_secure || s.cookie_path != "/" || s.cookie_domain))
     r.fail("SESSION_COOKIE_NAME", "a __Host- cookie needs SESSION_COOKIE_SECURE, SESSION_COOKIE_PATH '/' and no SESSION_COOKIE_DOMAIN");

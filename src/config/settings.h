@@ -36,6 +36,9 @@ struct Settings {
   // trailing slash). Unset: the Worker answers everything itself.
   std::optional<std::string> origin;
   int64_t origin_timeout = 30;  // ORIGIN_TIMEOUT: seconds to the origin's response headers
+  // REQUEST_LOG: the shim's one JSON line per request (Workers Logs already
+  // records every invocation; a line costs a console.log per request).
+  bool request_log = true;
 };
 
 struct Error {

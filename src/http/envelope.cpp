@@ -237,6 +237,7 @@ void encode_manifest(std::string& out, const http::Manifest& m, Symbols& symbols
     out += static_cast<char>(p.call_while_loading ? 1 : 0);
   }
   put_str(out, m.engine);
+  out += static_cast<char>(m.request_log ? 1 : 0);
   finish(out, abi::CONFIG_OK);
 }
 

@@ -227,6 +227,22 @@ for (const [toolchain, path] of Object.entries(MODULES)) {
       ]);
       assert.ok(lines.every((l) => Number.isInteger(l.ms) && l.ms >= 0));
     });
+
+    test('REQUEST_LOG = false: no per-request line, the other log lines stay', async () => {
+      for (const [value, expected] of [['false', 0], ['0', 0], ['true', 1], [false, 0]]) {
+        const env = envWith({ ORIGIN: origin.base, REQUEST_LOG: value });
+        log.lines.length = 0;
+        const res = await send(worker, env, '/catalog/');
+        assert.equal(res.status, 200);
+        const lines = log.lines.filter((l) => l.level === 'log' && l.text.startsWith('{'));
+        assert.equal(lines.length, expected, `REQUEST_LOG=${JSON.stringify(value)}: ${JSON.stringify(log.lines)}`);
+      }
+      // A value that is not a boolean is a configuration error naming it.
+      log.lines.length = 0;
+      const res = await send(worker, envWith({ REQUEST_LOG: 'sometimes' }), '/catalog/');
+      assert.equal(res.status, 500);
+      assert.ok(log.lines.some((l) => /REQUEST_LOG/.test(l.text)), JSON.stringify(log.lines));
+    });
   });
 }
 
