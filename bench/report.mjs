@@ -127,7 +127,7 @@ if (http?.ratios) {
   if (T.ours_logged) {
     const withLog = cpuOf('ours_logged');
     const vsHono = T.hono ? median(T.ours_logged.runs.map((r, i) => r.rps / T.hono.runs[i].rps)) : null;
-    bounds.push(`The rows compare like with like: ours without its per-request log line, as the peers log nothing. With \`REQUEST_LOG\` on (the default) ours takes ${f1(withLog)} µs of CPU per request, ${f1(withLog - o)} µs more (a \`console.log\` per request, which bare workerd writes to stdout with a system call)${vsHono ? `, ${fx(vsHono)} Hono's req/s` : ''}.`);
+    bounds.push(`The rows compare like with like: ours without its per-request log line, as the peers log nothing. With \`REQUEST_LOG\` on (the default) ours takes ${f1(withLog)} µs of CPU per request, ${withLog > o ? `${f1(withLog - o)} µs more` : 'no more in this run (within its noise)'} (a \`console.log\` per request, which bare workerd writes to stdout with a system call)${vsHono ? `, ${fx(vsHono)} Hono's req/s` : ''}.`);
   }
   if (missed.length) {
     bounds.push(`Missed here: ${missed.map(([what, kind, target]) => `${what.replace('workerd: ', '')} (${kind}, ${target})`).join('; ')}.`);
