@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <map>
 #include <vector>
 
 #include "template/template.h"
@@ -313,7 +313,7 @@ struct Template {
 };
 
 struct Symbols {
-  std::unordered_map<std::string, int> ids;
+  std::map<std::string, int> ids;
   std::vector<std::string> names;
   int intern(std::string_view name);
 };
@@ -322,7 +322,7 @@ struct LibraryData {
   Hooks hooks;
   std::vector<Route> routes;
   std::vector<std::unique_ptr<Template>> templates;
-  std::unordered_map<std::string_view, const Template*> by_name;
+  std::map<std::string_view, const Template*> by_name;
   Symbols symbols;
   int sym_forloop = -1, sym_block = -1, sym_csrf_token = -1;
   int sym_true = -1, sym_false = -1, sym_none = -1;

@@ -1,7 +1,7 @@
 // Link step: resolves constant extends/include targets and {% url %} names,
 // folds constant {% url %}/{% static %} results, and rejects cycles that
 // would recurse forever.
-#include <unordered_map>
+#include <map>
 
 #include "template/nodes.h"
 
@@ -138,8 +138,8 @@ class CycleFinder {
     return false;
   }
 
-  std::unordered_map<const Template*, std::vector<const Template*>> edges_;
-  std::unordered_map<const Template*, int> state_;  // 0 new, 1 on path, 2 done
+  std::map<const Template*, std::vector<const Template*>> edges_;
+  std::map<const Template*, int> state_;  // 0 new, 1 on path, 2 done
   std::vector<const Template*> path_;
 };
 
@@ -152,7 +152,7 @@ size_t text_bytes(Template& t) {
 }
 
 // Output reservation: own text, the parent chain's, and direct includes'.
-size_t output_hint(const Template& t, std::unordered_map<const Template*, size_t>& text) {
+size_t output_hint(const Template& t, std::map<const Template*, size_t>& text) {
   size_t hint = text[&t] + 64;
   for (const Template* p = t.extends ? t.extends->parent : nullptr; p; p = p->extends ? p->extends->parent : nullptr)
     hint += text[p];
@@ -176,7 +176,7 @@ bool link_library(LibraryData& lib, Error* err) {
     if (err) *err = Error{cycle.front()->name, 0, "extends/include cycle: " + path};
     return false;
   }
-  std::unordered_map<const Template*, size_t> text;
+  std::map<const Template*, size_t> text;
   for (auto& t : lib.templates) text[t.get()] = text_bytes(*t);
   for (auto& t : lib.templates) t->output_hint = output_hint(*t, text);
   lib.linked = true;
