@@ -103,10 +103,15 @@ if (args.includes('--runs')) {
   for (const [name, path] of targets) {
     kinds.push({ name, module: name, prewarmed: false, path, samples: [] });
     kinds.push({ name: `${name}, JS runtime pre-warmed`, module: name, prewarmed: true, path, samples: [] });
+    // V8 compiles WebAssembly lazily, each function on its first call, so by
+    // default the cold start pays for compiling what it runs. Compiled
+    // eagerly, the whole module is compiled in `new WebAssembly.Module` (for
+    // Workers, at upload or when the process loads the script).
+    kinds.push({ name: `${name}, compiled eagerly`, module: name, prewarmed: false, eager: true, path, samples: [] });
   }
   for (let r = 0; r < runs; r++) {
     for (const k of r % 2 ? [...kinds].reverse() : kinds) {
-      const argv = [self, ...(k.prewarmed ? ['--prewarm'] : []), k.path];
+      const argv = [...(k.eager ? ['--no-wasm-lazy-compilation'] : []), self, ...(k.prewarmed ? ['--prewarm'] : []), k.path];
       k.samples.push(JSON.parse(execFileSync(process.execPath, argv, { encoding: 'utf8' })));
     }
   }
@@ -114,7 +119,7 @@ if (args.includes('--runs')) {
   let failed = false;
   for (const k of kinds) {
     const list = k.samples;
-    const r = { module: k.module, prewarmed: k.prewarmed, runs: list.length, ok: list.every((s) => s.ok) };
+    const r = { module: k.module, prewarmed: k.prewarmed, eager: !!k.eager, runs: list.length, ok: list.every((s) => s.ok) };
     for (const key of Object.keys(list[0]).filter((x) => x.endsWith('_ms'))) {
       r[key] = median(list.map((s) => s[key]));
       r[`${key.slice(0, -3)}_samples_ms`] = list.map((s) => +s[key].toFixed(3));
