@@ -225,6 +225,18 @@ struct FilterCtx {
   const RenderInputs* inputs;
 };
 using FilterFn = Status (*)(FilterCtx& ctx, Value& value, const Value* arg);
+
+// A filter's error: the message for the render, Status::error to return.
+inline Status fail(FilterCtx& ctx, std::string message) {
+  *ctx.error = std::move(message);
+  return Status::error;
+}
+
+// int(arg) for a filter's argument, telling a ValueError (which the
+// truncate filters catch, answering the value unchanged) from other errors
+// (the message is set).
+enum class IntArg : uint8_t { ok, value_error, error };
+IntArg int_arg(FilterCtx& ctx, const Value& arg, Int& out);
 enum class Arity : uint8_t { none, optional, required };
 struct FilterDef {
   std::string_view name;

@@ -10,11 +10,6 @@ namespace {
 
 using Kind = Value::Kind;
 
-Status fail(FilterCtx& ctx, std::string message) {
-  *ctx.error = std::move(message);
-  return Status::error;
-}
-
 Status set_string(Value& v, std::string s, bool safe) {
   v = Value::owned(std::move(s), safe);
   return Status::ok;
@@ -287,19 +282,6 @@ Status f_linebreaks(FilterCtx& ctx, Value& v, const Value*) {
     out += "\n\n";
   }
   return set_string(v, std::move(out), true);
-}
-
-// int(arg), telling a ValueError (truncatechars catches it) from other errors.
-enum class IntArg : uint8_t { ok, value_error, error };
-IntArg int_arg(FilterCtx& ctx, const Value& arg, Int& out) {
-  switch (py_int(arg, out)) {
-    case IntConv::ok: return IntArg::ok;
-    case IntConv::overflow: *ctx.error = "cannot convert float infinity to integer"; return IntArg::error;
-    default: break;
-  }
-  if (arg.is_string() || arg.kind == Kind::floating) return IntArg::value_error;
-  *ctx.error = "int() argument must be a string or a number";
-  return IntArg::error;
 }
 
 // Truncator(value).chars(length) with the default '…' suffix.

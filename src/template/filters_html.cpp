@@ -17,11 +17,6 @@ Status set_text(Value& v, std::string s, bool safe) {
   return Status::ok;
 }
 
-Status fail(FilterCtx& ctx, std::string message) {
-  *ctx.error = std::move(message);
-  return Status::error;
-}
-
 bool is_space_byte(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 void conditional_escape(std::string& out, const Value& v) {
@@ -171,14 +166,11 @@ template <bool Words>
 Status f_truncate_html(FilterCtx& ctx, Value& v, const Value* arg) {
   Value s = to_str_value(v);
   Int length;
-  const IntConv c = py_int(*arg, length);
-  if (c == IntConv::overflow) return fail(ctx, "cannot convert float infinity to integer");
-  if (c != IntConv::ok) {
-    if (arg->is_string() || arg->kind == Kind::floating) {
-      v = std::move(s);
-      return Status::ok;
-    }
-    return fail(ctx, "int() argument must be a string or a number");
+  const IntArg w = int_arg(ctx, *arg, length);
+  if (w == IntArg::error) return Status::error;
+  if (w == IntArg::value_error) {
+    v = std::move(s);
+    return Status::ok;
   }
   const std::string_view suffix = Words ? " \xE2\x80\xA6" : "\xE2\x80\xA6";
   return set_text(v, truncate_html(s.text(), length, Words ? length : length - 1, Words, suffix), false);

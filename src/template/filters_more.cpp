@@ -19,11 +19,6 @@ Status set_text(Value& v, std::string s, bool safe = false) {
   return Status::ok;
 }
 
-Status fail(FilterCtx& ctx, std::string message) {
-  *ctx.error = std::move(message);
-  return Status::error;
-}
-
 // ---------------------------------------------------------------------------
 // slice: value[slice(*bits)]
 
@@ -250,14 +245,11 @@ Status f_iriencode(FilterCtx&, Value& v, const Value*) {
 Status f_truncatewords(FilterCtx& ctx, Value& v, const Value* arg) {
   Value s = to_str_value(v);
   Int length;
-  const IntConv c = py_int(*arg, length);
-  if (c == IntConv::overflow) return fail(ctx, "cannot convert float infinity to integer");
-  if (c != IntConv::ok) {
-    if (arg->is_string() || arg->kind == Kind::floating) {
-      v = std::move(s);
-      return Status::ok;
-    }
-    return fail(ctx, "int() argument must be a string or a number");
+  const IntArg w = int_arg(ctx, *arg, length);
+  if (w == IntArg::error) return Status::error;
+  if (w == IntArg::value_error) {
+    v = std::move(s);
+    return Status::ok;
   }
   const auto words = split_ws(s.text());
   std::string out;

@@ -17,11 +17,6 @@ Status set_text(Value& v, std::string s, bool safe = false) {
   return Status::ok;
 }
 
-Status fail(FilterCtx& ctx, std::string message) {
-  *ctx.error = std::move(message);
-  return Status::error;
-}
-
 // ---------------------------------------------------------------------------
 // floatformat: Decimal(str(value)).quantize(exp, ROUND_HALF_UP)
 

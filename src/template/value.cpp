@@ -552,6 +552,17 @@ IntConv py_int(const Value& v, Int& out) {
   }
 }
 
+IntArg int_arg(FilterCtx& ctx, const Value& arg, Int& out) {
+  switch (py_int(arg, out)) {
+    case IntConv::ok: return IntArg::ok;
+    case IntConv::overflow: *ctx.error = "cannot convert float infinity to integer"; return IntArg::error;
+    default: break;
+  }
+  if (arg.is_string() || arg.kind == Kind::floating) return IntArg::value_error;
+  *ctx.error = "int() argument must be a string or a number";
+  return IntArg::error;
+}
+
 bool Sequence::init(const Value& v) {
   base_ = v;
   switch (v.kind) {
