@@ -297,8 +297,10 @@ class NonFiniteAwareParser : public nlohmann::detail::json_sax_dom_parser<Json> 
 // what the general parser makes (positive integers unsigned, negative
 // signed, as nlohmann's lexer does) with two allocations instead of ~17;
 // anything else (escapes, other values, duplicate keys, 19+ digits) is left
-// to the general parser.
+// to the general parser, and so are objects of more than a few keys (each key
+// is looked up to refuse duplicates, a linear search in an ordered_json).
 std::optional<Json> loads_flat_int_object(std::string_view s) {
+  constexpr size_t kMaxKeys = 16;
   if (s.size() < 2 || s.front() != '{' || s.back() != '}') return std::nullopt;
   Json out = Json::object();
   if (s.size() == 2) return out;
@@ -321,7 +323,7 @@ std::optional<Json> loads_flat_int_object(std::string_view s) {
     size_t digits = i - digits_start;
     if (digits == 0 || digits > 18 || (digits > 1 && s[digits_start] == '0')) return std::nullopt;
     if (i >= s.size() || (s[i] != ',' && s[i] != '}')) return std::nullopt;
-    if (out.contains(key)) return std::nullopt;
+    if (out.size() == kMaxKeys || out.contains(key)) return std::nullopt;
     Json& slot = out[std::string(key)];
     if (negative) slot = -static_cast<int64_t>(n);
     else slot = n;
