@@ -53,7 +53,10 @@ export class Core {
       env: { emscripten_notify_memory_growth() {} },
     });
     memory = instance.exports.memory;
-    instance.exports._initialize();
+    // The build normally runs both at build time (wasm-ctor-eval) and removes
+    // them; a module built without that runs them here.
+    if (instance.exports._initialize) instance.exports._initialize();
+    if (instance.exports.ll_preload) instance.exports.ll_preload();
     this.instance = instance;
     this.exports = instance.exports;
     this.memory = memory;

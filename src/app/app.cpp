@@ -150,15 +150,15 @@ http::Response effect_failure_response(EffectFailure failure) {
   return r;
 }
 
-App::App(config::Settings settings, const session::Backend* backend, std::unique_ptr<pages::Pages> pages)
+App::App(config::Settings settings, const session::Backend* backend, const pages::Pages* pages)
     : settings_(std::move(settings)),
       backend_(backend),
       cookie_signer_(session::kSignedCookiesSalt, settings_.secret_key, settings_.secret_key_fallbacks),
       store_encoder_(session::kStoreSalt, settings_.secret_key, settings_.secret_key_fallbacks,
                      signing::Limits{session::ServerStore::kMaxRecordBytes, 300}),
-      pages_(std::move(pages)) {}
+      pages_(pages) {}
 
-std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error) {
+std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error, PagesFor pages_for) {
   config::Parsed parsed = config::parse(env);
   if (!parsed.settings) {
     if (error) *error = parsed.error;
@@ -170,13 +170,13 @@ std::unique_ptr<App> App::create(const pyjson::Json& env, config::Error* error) 
     return nullptr;
   }
   tmpl::Error template_error;
-  std::unique_ptr<pages::Pages> loaded_pages = pages::Pages::load(
-      &template_error, parsed.settings->origin ? pages::Pages::Site::origin : pages::Pages::Site::edge);
+  const pages::Pages* loaded_pages =
+      pages_for(parsed.settings->origin ? pages::Pages::Site::origin : pages::Pages::Site::edge, &template_error);
   if (!loaded_pages) {
     if (error) *error = {"TEMPLATES", "TemplateSyntaxError: " + template_error.to_string()};
     return nullptr;
   }
-  return std::unique_ptr<App>(new App(std::move(*parsed.settings), engine->backend, std::move(loaded_pages)));
+  return std::unique_ptr<App>(new App(std::move(*parsed.settings), engine->backend, loaded_pages));
 }
 
 bool App::uses_session(const http::Request& req) const {

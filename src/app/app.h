@@ -40,8 +40,13 @@ class App {
   };
   using ViewFn = std::function<View(session::Session&, const http::Request&)>;
 
+  // Where the parsed templates of a site come from: Pages::shared parses
+  // them on first use; the WASM module has them parsed at build time.
+  using PagesFor = const pages::Pages* (*)(pages::Pages::Site, tmpl::Error*);
+
   // Parses the environment and does all per-isolate work (key derivation).
-  static std::unique_ptr<App> create(const pyjson::Json& env, config::Error* error);
+  static std::unique_ptr<App> create(const pyjson::Json& env, config::Error* error,
+                                     PagesFor pages_for = &pages::Pages::shared);
 
   // What the shim needs to know once per isolate: the request headers the
   // core reads (the shim sends no others), and loads that do not depend on
@@ -63,7 +68,7 @@ class App {
   const config::Settings& settings() const { return settings_; }
 
  private:
-  App(config::Settings settings, const session::Backend* backend, std::unique_ptr<pages::Pages> pages);
+  App(config::Settings settings, const session::Backend* backend, const pages::Pages* pages);
 
   http::Response route(const http::Request& request, const std::vector<http::Loaded>& loaded) const;
   http::Response with_session(const http::Request& request, const std::vector<http::Loaded>& loaded,
@@ -81,7 +86,7 @@ class App {
   const session::Backend* backend_;  // SESSION_ENGINE's; nullptr: signed cookies
   signing::TimestampSigner cookie_signer_;
   signing::TimestampSigner store_encoder_;  // SessionBase.encode() for KV/D1 records
-  std::unique_ptr<pages::Pages> pages_;     // templates parsed once per isolate
+  const pages::Pages* pages_;  // Pages::shared: parsed once per process
   Limits limits_;
 };
 

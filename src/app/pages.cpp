@@ -49,6 +49,28 @@ std::unique_ptr<Pages> Pages::load(tmpl::Error* error, Site site) {
   return std::unique_ptr<Pages>(new Pages(std::move(library)));
 }
 
+const Pages* Pages::shared(Site site, tmpl::Error* error) {
+  struct Loaded {
+    std::unique_ptr<Pages> pages;
+    tmpl::Error error;
+  };
+  auto load_site = [](Site s) {
+    Loaded l;
+    l.pages = load(&l.error, s);
+    return l;
+  };
+  auto result = [error](const Loaded& l) {
+    if (!l.pages && error) *error = l.error;
+    return l.pages.get();
+  };
+  if (site == Site::origin) {
+    static const Loaded origin = load_site(Site::origin);
+    return result(origin);
+  }
+  static const Loaded edge = load_site(Site::edge);
+  return result(edge);
+}
+
 Pages::Pages(tmpl::Library library) : library_(std::move(library)) {
   // Built member by member: an initializer list would copy every value twice.
   tmpl::Json& context = index_context_;

@@ -26,6 +26,12 @@ class Pages {
   // Parses and links every embedded template of the site (src/templates/,
   // or the origin project's); an error names the template and line.
   static std::unique_ptr<Pages> load(tmpl::Error* error, Site site = Site::edge);
+  // The site's pages, loaded on first use and kept for the process (the
+  // templates are part of the build, not of the configuration). The WASM
+  // build loads both sites before it ships (ll_preload, evaluated by
+  // wasm-ctor-eval), so an isolate starts with them parsed in its memory.
+  // Null with the error if a template does not parse.
+  static const Pages* shared(Site site, tmpl::Error* error);
 
   // false (with the error) only if rendering hits a limit; never expected.
   // Not reentrant: one Pages per isolate, one request at a time.

@@ -98,29 +98,51 @@ bool Parser::parse_tag(List& list, const Token& tok, Until until) {
 }
 
 Parser::NodePtr Parser::compile_tag(std::string_view command, const Token& tok, Until until) {
-  using Compiler = NodePtr (Parser::*)(const Token&);
-  static constexpr std::pair<std::string_view, Compiler> kTags[] = {
+  // Called directly, not through a table of member pointers: a function whose
+  // address is in the module's table is never dropped, and the WASM build
+  // drops the whole parser once the templates are parsed (src/CMakeLists.txt).
+  static constexpr std::string_view kTags[] = {
       // django.template.defaulttags
-      {"autoescape", &Parser::do_autoescape}, {"comment", &Parser::do_comment},
-      {"csrf_token", &Parser::do_csrf_token}, {"cycle", &Parser::do_cycle},
-      {"debug", &Parser::do_debug},           {"filter", &Parser::do_filter},
-      {"firstof", &Parser::do_firstof},       {"for", &Parser::do_for},
-      {"if", &Parser::do_if},                 {"ifchanged", &Parser::do_ifchanged},
-      {"load", &Parser::do_load},             {"lorem", &Parser::do_lorem},
-      {"now", &Parser::do_now},               {"querystring", &Parser::do_querystring},
-      {"regroup", &Parser::do_regroup},       {"resetcycle", &Parser::do_resetcycle},
-      {"spaceless", &Parser::do_spaceless},   {"templatetag", &Parser::do_templatetag},
-      {"url", &Parser::do_url},               {"verbatim", &Parser::do_verbatim},
-      {"widthratio", &Parser::do_widthratio}, {"with", &Parser::do_with},
+      "autoescape", "comment", "csrf_token", "cycle", "debug", "filter", "firstof", "for", "if",
+      "ifchanged", "load", "lorem", "now", "querystring", "regroup", "resetcycle", "spaceless",
+      "templatetag", "url", "verbatim", "widthratio", "with",
       // django.template.loader_tags
-      {"block", &Parser::do_block},           {"extends", &Parser::do_extends},
-      {"include", &Parser::do_include},
+      "block", "extends", "include",
       // django.templatetags.static, a builtin here
-      {"static", &Parser::do_static},         {"get_static_prefix", &Parser::do_prefix},
-      {"get_media_prefix", &Parser::do_prefix},
+      "static", "get_static_prefix", "get_media_prefix",
   };
-  for (const auto& [name, fn] : kTags) {
-    if (name == command) return (this->*fn)(tok);
+  size_t tag = 0;
+  while (tag < std::size(kTags) && kTags[tag] != command) ++tag;
+  switch (tag) {
+    case 0: return do_autoescape(tok);
+    case 1: return do_comment(tok);
+    case 2: return do_csrf_token(tok);
+    case 3: return do_cycle(tok);
+    case 4: return do_debug(tok);
+    case 5: return do_filter(tok);
+    case 6: return do_firstof(tok);
+    case 7: return do_for(tok);
+    case 8: return do_if(tok);
+    case 9: return do_ifchanged(tok);
+    case 10: return do_load(tok);
+    case 11: return do_lorem(tok);
+    case 12: return do_now(tok);
+    case 13: return do_querystring(tok);
+    case 14: return do_regroup(tok);
+    case 15: return do_resetcycle(tok);
+    case 16: return do_spaceless(tok);
+    case 17: return do_templatetag(tok);
+    case 18: return do_url(tok);
+    case 19: return do_verbatim(tok);
+    case 20: return do_widthratio(tok);
+    case 21: return do_with(tok);
+    case 22: return do_block(tok);
+    case 23: return do_extends(tok);
+    case 24: return do_include(tok);
+    case 25: return do_static(tok);
+    case 26:
+    case 27: return do_prefix(tok);
+    default: break;
   }
   std::string msg = "unknown tag '" + std::string(command) + "'";
   if (until.size() > 0) msg += ", expected " + quote_list(until);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/app.h"
+#include "app/pages.h"
 #include "http/envelope.h"
 
 namespace {
@@ -25,6 +26,20 @@ std::string g_input;
 envelope::Input g_request;
 // The last call's output; valid until the next call into the module.
 std::string g_output;
+// Both sites' parsed templates, from ll_preload.
+struct Preloaded {
+  bool preloaded = false;
+  const pages::Pages* pages = nullptr;
+  tmpl::Error error;
+};
+Preloaded g_pages[2];
+
+const pages::Pages* preloaded_pages(pages::Pages::Site site, tmpl::Error* error) {
+  const Preloaded& slot = g_pages[static_cast<int>(site)];
+  if (!slot.preloaded) *error = {"", 0, "ll_preload was not called"};
+  else if (!slot.pages) *error = slot.error;
+  return slot.pages;
+}
 
 const char* respond(const http::Response& r) {
   envelope::encode_response(g_output, r, g_symbols);
@@ -46,6 +61,19 @@ LL_EXPORT(ll_input) char* ll_input(size_t n) {
   return g_input.data();
 }
 
+// Parses both sites' templates (they are part of the build, not of the
+// configuration). The build runs this once with wasm-ctor-eval after linking:
+// the export is then gone, the parsed templates are in the module's memory
+// image, and the template parser is no longer in the module. Without
+// wasm-ctor-eval (Emscripten) the shim calls it after _initialize.
+LL_EXPORT(ll_preload) void ll_preload() {
+  for (auto site : {pages::Pages::Site::edge, pages::Pages::Site::origin}) {
+    auto& slot = g_pages[static_cast<int>(site)];
+    slot.pages = pages::Pages::shared(site, &slot.error);
+    slot.preloaded = true;
+  }
+}
+
 // Input: the Worker's environment as a JSON object. Output kind CONFIG_OK
 // with the manifest, or CONFIG_ERROR with the error (naming the setting).
 LL_EXPORT(ll_configure) const char* ll_configure(size_t len) {
@@ -53,7 +81,7 @@ LL_EXPORT(ll_configure) const char* ll_configure(size_t len) {
   std::optional<pyjson::Json> env = pyjson::parse(std::string_view(g_input.data(), len));
   config::Error error;
   if (!env) error = {"environment", "is not valid JSON"};
-  else g_app = app::App::create(*env, &error);
+  else g_app = app::App::create(*env, &error, preloaded_pages);
   if (!g_app) {
     g_config_error = "ImproperlyConfigured: " + error.to_string();
     envelope::encode_message(g_output, abi::CONFIG_ERROR, g_config_error);
