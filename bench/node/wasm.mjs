@@ -20,7 +20,9 @@
 // varied sessions (it must stay flat).
 //
 //   node bench/node/wasm.mjs [--smoke] --out result.json [--part speed|memory|all]
-//        [--memory-modules emscripten,wasi]
+//        [--memory-modules emscripten,wasi] [--modules name=core.wasm,...]
+// --modules replaces the two built modules (an A/B run of two builds:
+// --modules a=old.wasm,b=build/wasm-wasi/src/core.wasm --part speed --payloads 20).
 //
 // Every request is checked: a response that is not 200 with the visit
 // counted fails the run (exit status 1).
@@ -40,10 +42,9 @@ const OUT = args.includes('--out') ? args[args.indexOf('--out') + 1] : null;
 const PART = args.includes('--part') ? args[args.indexOf('--part') + 1] : 'all';
 const MEMORY_MODULES = (args.includes('--memory-modules') ? args[args.indexOf('--memory-modules') + 1] : 'emscripten').split(',');
 
-export const MODULES = {
-  wasi: join(ROOT, 'build/wasm-wasi/src/core.wasm'),
-  emscripten: join(ROOT, 'build/wasm-emscripten/src/core.wasm'),
-};
+export const MODULES = args.includes('--modules')
+  ? Object.fromEntries(args[args.indexOf('--modules') + 1].split(',').map((m) => m.split('=')))
+  : { wasi: join(ROOT, 'build/wasm-wasi/src/core.wasm'), emscripten: join(ROOT, 'build/wasm-emscripten/src/core.wasm') };
 const quiet = { log() {}, warn() {}, error(...a) { quiet.errors.push(a.join(' ')); }, errors: [] };
 
 const median = (xs) => {
@@ -67,12 +68,15 @@ const visitsOf = (text) => Number((text.match(/You have visited this page (\d+) 
 
 // ------------------------------------------------------------------ speed
 
-const MATRIX = [
+const ALL_CASES = [
   [20, 0], [20, 1], [20, 3],
   [1024, 0], [1024, 1], [1024, 3],
   [3584, 0], [3584, 1], [3584, 3],
   [128, 0], [512, 0], [2048, 0],
 ];
+// --payloads 20,1024 keeps only those session sizes.
+const PAYLOADS = args.includes('--payloads') ? args[args.indexOf('--payloads') + 1].split(',').map(Number) : null;
+const MATRIX = PAYLOADS ? ALL_CASES.filter(([p]) => PAYLOADS.includes(p)) : ALL_CASES;
 
 // The prefetched loads answered as the fake D1 answers them (the shim's
 // runLoads: one batch, rows as objects).

@@ -1,6 +1,5 @@
 #include "http/cookie.h"
 
-#include <cstdio>
 
 #include "util/time.h"
 
@@ -69,6 +68,24 @@ Lookup find(std::string_view header, std::string_view name, const Limits& limits
   return result;
 }
 
+namespace {
+// printf's %0*lld: the sign, then zeros up to `width` characters in all.
+// By hand because printf would be compiled on every isolate's first request
+// (V8 compiles WebAssembly function by function, on first call).
+void append_padded(std::string& out, int64_t v, int width) {
+  char digits[20];
+  int n = 0;
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    digits[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) out += '-';
+  for (int len = n + (v < 0); len < width; ++len) out += '0';
+  while (n) out += digits[--n];
+}
+}  // namespace
+
 std::string http_date(int64_t t) {
   static constexpr const char* days[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
   static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -77,11 +94,21 @@ std::string http_date(int64_t t) {
   int64_t secs = t - day_number * 86400;
   const timeutil::CivilDate date = timeutil::civil_from_days(day_number);
   int64_t weekday = ((day_number % 7) + 7) % 7;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", days[weekday], date.day,
-                months[date.month - 1], static_cast<long long>(date.year), static_cast<int>(secs / 3600),
-                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
-  return buf;
+  // "%s, %02d %s %04lld %02d:%02d:%02d GMT"
+  std::string out;
+  out.reserve(32);
+  out.append(days[weekday]).append(", ");
+  append_padded(out, date.day, 2);
+  out.append(" ").append(months[date.month - 1]).append(" ");
+  append_padded(out, date.year, 4);
+  out += ' ';
+  append_padded(out, secs / 3600, 2);
+  out += ':';
+  append_padded(out, secs / 60 % 60, 2);
+  out += ':';
+  append_padded(out, secs % 60, 2);
+  out.append(" GMT");
+  return out;
 }
 
 std::string format(const SetCookie& c) {

@@ -292,41 +292,66 @@ class NonFiniteAwareParser : public nlohmann::detail::json_sax_dom_parser<Json> 
   }
 };
 
-// The usual session as Django writes it: a flat object of plain ASCII keys
-// and integers ({"num_visits":12}), no whitespace. Parsed here into exactly
-// what the general parser makes (positive integers unsigned, negative
-// signed, as nlohmann's lexer does) with two allocations instead of ~17;
-// anything else (escapes, other values, duplicate keys, 19+ digits) is left
-// to the general parser, and so are objects of more than a few keys (each key
-// is looked up to refuse duplicates, a linear search in an ordered_json).
-std::optional<Json> loads_flat_int_object(std::string_view s) {
-  constexpr size_t kMaxKeys = 16;
+// The usual session as Django writes it ({"num_visits":12}) and the Worker's
+// environment as the shim sends it: a flat object of plain ASCII keys and
+// integers, plain ASCII strings, true, false or null, no whitespace. Parsed
+// here into exactly what the general parser makes (positive integers
+// unsigned, negative signed, as nlohmann's lexer does) with a few allocations
+// instead of ~17; anything else (escapes, non-ASCII, floats, nesting,
+// duplicate keys, 19+ digits) is left to the general parser, and so are
+// objects of more than max_keys keys (each key is looked up to refuse
+// duplicates, a linear search in an ordered_json).
+constexpr size_t kMaxFlatSessionKeys = 16;
+constexpr size_t kMaxFlatEnvKeys = 64;
+
+std::optional<Json> parse_flat_object(std::string_view s, size_t max_keys) {
   if (s.size() < 2 || s.front() != '{' || s.back() != '}') return std::nullopt;
   Json out = Json::object();
   if (s.size() == 2) return out;
-  size_t i = 1;
-  for (;;) {
+  // A string with no escapes and only printable ASCII: the same text decoded.
+  auto plain_string = [&](size_t& i) -> std::optional<std::string_view> {
     if (s[i] != '"') return std::nullopt;
-    size_t key_start = ++i;
+    size_t start = ++i;
     for (; i < s.size() && s[i] != '"'; ++i) {
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (c < 0x20 || c >= 0x80 || c == '\\') return std::nullopt;
     }
-    if (i + 2 >= s.size() || s[i + 1] != ':') return std::nullopt;
-    std::string_view key = s.substr(key_start, i - key_start);
-    i += 2;
-    bool negative = s[i] == '-';
-    if (negative) ++i;
-    size_t digits_start = i;
-    uint64_t n = 0;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) n = n * 10 + static_cast<uint64_t>(s[i] - '0');
-    size_t digits = i - digits_start;
-    if (digits == 0 || digits > 18 || (digits > 1 && s[digits_start] == '0')) return std::nullopt;
+    if (i == s.size()) return std::nullopt;
+    return s.substr(start, i++ - start);
+  };
+  auto literal = [&](size_t& i, std::string_view word) {
+    if (s.substr(i, word.size()) != word) return false;
+    i += word.size();
+    return true;
+  };
+  size_t i = 1;
+  for (;;) {
+    std::optional<std::string_view> key = plain_string(i);
+    if (!key || i + 1 >= s.size() || s[i] != ':') return std::nullopt;
+    ++i;
+    if (out.size() == max_keys || out.contains(*key)) return std::nullopt;
+    Json value;
+    if (s[i] == '"') {
+      std::optional<std::string_view> text = plain_string(i);
+      if (!text) return std::nullopt;
+      value = std::string(*text);
+    } else if (literal(i, "true")) {
+      value = true;
+    } else if (literal(i, "false")) {
+      value = false;
+    } else if (!literal(i, "null")) {
+      bool negative = s[i] == '-';
+      if (negative) ++i;
+      size_t digits_start = i;
+      uint64_t n = 0;
+      for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) n = n * 10 + static_cast<uint64_t>(s[i] - '0');
+      size_t digits = i - digits_start;
+      if (digits == 0 || digits > 18 || (digits > 1 && s[digits_start] == '0')) return std::nullopt;
+      if (negative) value = -static_cast<int64_t>(n);
+      else value = n;
+    }
     if (i >= s.size() || (s[i] != ',' && s[i] != '}')) return std::nullopt;
-    if (out.size() == kMaxKeys || out.contains(key)) return std::nullopt;
-    Json& slot = out[std::string(key)];
-    if (negative) slot = -static_cast<int64_t>(n);
-    else slot = n;
+    out[std::string(*key)] = std::move(value);
     if (s[i] == '}') {
       if (i + 1 != s.size()) return std::nullopt;
       return out;
@@ -340,7 +365,7 @@ std::optional<Json> loads_flat_int_object(std::string_view s) {
 
 std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
   if (max_depth >= 1) {
-    if (std::optional<Json> flat = loads_flat_int_object(bytes)) return flat;
+    if (std::optional<Json> flat = parse_flat_object(bytes, kMaxFlatSessionKeys)) return flat;
   }
   // Depth is checked before parsing: nlohmann recurses per level, and a
   // hostile payload of 100k '[' would exhaust the WASM stack.
@@ -386,6 +411,10 @@ std::optional<Json> loads_latin1(std::string_view bytes, int max_depth) {
 }
 
 std::optional<Json> parse(std::string_view text) {
+  // The Worker's environment arrives as such an object (JSON.stringify of
+  // its plain variables): configuring an isolate then never runs, nor makes
+  // V8 compile, the general parser.
+  if (std::optional<Json> flat = parse_flat_object(text, kMaxFlatEnvKeys)) return flat;
   Json parsed;
   nlohmann::detail::json_sax_dom_parser<Json> handler(parsed, false);
   if (!sax_parse_json(text, &handler) || handler.is_errored())

@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <cctype>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@
 #include "app/app.h"
 #include "http/cookie.h"
 #include "session/signed_cookies.h"
+#include "util/time.h"
 #include "signing/signing.h"
 #include "util/pyjson.h"
 
@@ -577,6 +579,22 @@ TEST_CASE("http_date is email.utils.formatdate(t, usegmt=True)") {
   CHECK(cookie::http_date(1700000000 + 1209600) == "Tue, 28 Nov 2023 22:13:20 GMT");
   CHECK(cookie::http_date(951782400) == "Tue, 29 Feb 2000 00:00:00 GMT");
   CHECK(cookie::http_date(4102444800) == "Fri, 01 Jan 2100 00:00:00 GMT");
+  CHECK(cookie::http_date(-1) == "Wed, 31 Dec 1969 23:59:59 GMT");
+  CHECK(cookie::http_date(253402300799) == "Fri, 31 Dec 9999 23:59:59 GMT");
+  CHECK(cookie::http_date(253402300800) == "Sat, 01 Jan 10000 00:00:00 GMT");
+  CHECK(cookie::http_date(-62135596800) == "Mon, 01 Jan 0001 00:00:00 GMT");
+  CHECK(cookie::http_date(-62135596801) == "Sun, 31 Dec 0000 23:59:59 GMT");
+  CHECK(cookie::http_date(-62198755200) == "Fri, 01 Jan -001 00:00:00 GMT");
+  // The fields as printf would format them, across the calendar.
+  for (int64_t t = -70000000000; t < 300000000000; t += 7777777 + t % 13) {
+    const int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - day * 86400;
+    const timeutil::CivilDate d = timeutil::civil_from_days(day);
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "%02d %04lld %02d:%02d:%02d", d.day, static_cast<long long>(d.year),
+                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+    const std::string got = cookie::http_date(t);
+    REQUIRE(got.substr(5, 2) + got.substr(11, got.size() - 15) == expected);
+  }
 }
 
 // Beyond Django (#27775): set_expiry() is enforced server-side for cookies.

@@ -10,6 +10,8 @@
 // kept next to its row (and printed on failure).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -230,26 +232,37 @@ TEST_CASE("loads_latin1 refuses nesting deeper than its limit instead of recursi
   CHECK(pyjson::loads_latin1(ok).has_value());
 }
 
-TEST_CASE("flat objects of integers load exactly as the general parser loads them") {
-  // loads_latin1 takes a shortcut for {"key":int,...}; it must agree with
-  // nlohmann's parser value for value and type for type (unsigned when
-  // positive), and leave everything else to it.
+TEST_CASE("flat objects load exactly as the general parser loads them") {
+  // loads_latin1 and parse take a shortcut for {"key":int|"text"|true|false|null,...};
+  // it must agree with nlohmann's parser value for value and type for type
+  // (unsigned when positive), and leave everything else to it.
   const char* texts[] = {
       R"({})", R"({"num_visits":12345})", R"({"a":0,"b":-0,"c":-17,"d":999999999999999999})",
       R"({"num_visits":1,"x":2,"num_visits":3})", R"({"a":01})", R"({"a":-})", R"({"a":1,})", R"({"a":1}x)",
       R"({"a":1 })", R"({"a\"b":1})", R"({"a":1.5})", R"({"a":1e3})", R"({"a":1234567890123456789})",
       R"({"a":"1"})", R"({"a":[1]})", R"({"":1})", R"({"a":1)", R"({"a"1})", R"({a:1})", R"({"a":})",
-      R"({"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16})"};
+      R"({"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16})",
+      R"({"SECRET_KEY":"django-insecure-x","SESSION_COOKIE_AGE":1209600,"DEBUG":false,"X":true,"N":null})",
+      R"({"a":""})", R"({"a":"x\"y"})", R"({"a":"\u00e9"})", R"({"a":"\ud800"})", "{\"a\":\"caf\xc3\xa9\"}",
+      "{\"a\":\"\xff\"}", "{\"a\":\"tab\there\"}", R"({"a":tru})", R"({"a":truex})", R"({"a":nul})",
+      R"({"a":"x","a":"y"})", R"({"a":"unterminated})", R"({"a":true,"b":false,"c":null,"d":"s","e":-5})"};
   for (const char* text : texts) {
     CAPTURE(text);
-    auto ours = pyjson::loads_latin1(text);
     Json general = Json::parse(text, nullptr, false);
+    auto parsed = pyjson::parse(text);
+    REQUIRE(parsed.has_value() == !general.is_discarded());
+    if (parsed) CHECK(pyjson::dumps(*parsed) == pyjson::dumps(general));
+    const std::string_view bytes(text);
+    if (std::any_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+      continue;  // latin-1 decodes these bytes differently from UTF-8
+    auto ours = pyjson::loads_latin1(text);
     REQUIRE(ours.has_value() == !general.is_discarded());
     if (!ours) continue;
     CHECK(*ours == general);
     CHECK(pyjson::dumps(*ours) == pyjson::dumps(general));
     for (const auto& [key, value] : general.items()) {
       CHECK((*ours)[key].type() == value.type());
+      CHECK((*parsed)[key].type() == value.type());
     }
   }
 }
