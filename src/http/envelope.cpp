@@ -4,15 +4,33 @@
 
 namespace envelope {
 
+size_t Symbols::slot_of(std::string_view s) const {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  const size_t mask = slots_.size() - 1;
+  size_t i = h & mask;
+  while (slots_[i] != 0 && strings_[slots_[i] - 1] != s) i = (i + 1) & mask;
+  return i;
+}
+
+void Symbols::grow() {
+  slots_.assign(slots_.empty() ? 64 : slots_.size() * 2, 0);
+  for (size_t n = 0; n < strings_.size(); ++n) slots_[slot_of(strings_[n])] = static_cast<uint32_t>(n + 1);
+}
+
 bool Symbols::admits(std::string_view s) const {
-  return ids_.size() < kMaxSymbols || ids_.find(s) != ids_.end();
+  return strings_.size() < kMaxSymbols || slots_[slot_of(s)] != 0;
 }
 
 uint32_t Symbols::id(std::string_view s, bool& first) {
-  auto it = ids_.find(s);
-  first = it == ids_.end();
-  if (first) it = ids_.emplace(std::string(s), static_cast<uint32_t>(ids_.size())).first;
-  return it->second;
+  if ((strings_.size() + 1) * 2 > slots_.size()) grow();
+  size_t slot = slot_of(s);
+  first = slots_[slot] == 0;
+  if (first) {
+    strings_.emplace_back(s);
+    slots_[slot] = static_cast<uint32_t>(strings_.size());
+  }
+  return slots_[slot] - 1;
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "signing/signing.h"
 
+#include <array>
 #include <cmath>
 
 #include "util/encoding.h"
@@ -34,11 +35,21 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 // its header (>= 46 bits plus half a bit per code length sent) plus, by
 // Shannon, n * entropy bits for the literals. If the bound were ever wrong
 // the only effect would be an uncompressed cookie, which Django reads too.
+namespace {
+// log2(k) for the counts compression_cannot_help meets (at most 97): made
+// once, not per signature (libm's log2 is a call of ~50 instructions in WASM).
+constexpr size_t kMaxEstimated = 96;
+const std::array<double, kMaxEstimated + 2> kLog2 = [] {
+  std::array<double, kMaxEstimated + 2> t{};
+  for (size_t k = 1; k < t.size(); ++k) t[k] = std::log2(static_cast<double>(k));
+  return t;
+}();
+}  // namespace
+
 bool compression_cannot_help(std::string_view data) {
   const size_t n = data.size();
-  if (n > 96) return false;
-  uint32_t seen[256] = {};
-  uint32_t trigrams[128];
+  if (n > kMaxEstimated) return false;
+  uint32_t trigrams[kMaxEstimated];
   size_t used = 0;
   for (size_t i = 0; i + 2 < n; ++i) {
     uint32_t t = static_cast<uint8_t>(data[i]) << 16 | static_cast<uint8_t>(data[i + 1]) << 8 |
@@ -47,16 +58,19 @@ bool compression_cannot_help(std::string_view data) {
       if (trigrams[k] == t) return false;
     trigrams[used++] = t;
   }
-  for (unsigned char c : data) ++seen[c];
-  double literal_bits = 0;
-  size_t distinct = 1;  // the end-of-block symbol
-  const double total = static_cast<double>(n + 1);
-  literal_bits += std::log2(total);  // end-of-block, once
-  for (uint32_t f : seen) {
-    if (!f) continue;
-    ++distinct;
-    literal_bits += f * std::log2(total / f);
+  uint8_t seen[256] = {};
+  uint8_t symbols[kMaxEstimated];
+  size_t distinct_bytes = 0;
+  for (unsigned char c : data)
+    if (seen[c]++ == 0) symbols[distinct_bytes++] = c;
+  // sum over symbols of f * log2(total / f), the end-of-block symbol (f = 1) included
+  const double log2_total = kLog2[n + 1];
+  double literal_bits = log2_total;
+  for (size_t k = 0; k < distinct_bytes; ++k) {
+    const uint8_t f = seen[symbols[k]];
+    literal_bits += f * (log2_total - kLog2[f]);
   }
+  const size_t distinct = distinct_bytes + 1;  // the end-of-block symbol
   const double header_bits = 46 + distinct / 2.0;
   const double dynamic_bytes = 6 + std::ceil((header_bits + literal_bits) / 8);
   return dynamic_bytes >= static_cast<double>(n) - 1;

@@ -21,27 +21,30 @@ constexpr auto kB62Index = make_table(kB62, 62);
 }  // namespace
 
 std::string b64url_encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() * 4 + 2) / 3);
+  // Sized once and written by index: push_back per character is a call and a
+  // capacity check each in the WASM build, where this runs for every
+  // signature.
+  std::string out((in.size() * 4 + 2) / 3, '\0');
+  char* o = out.data();
   size_t i = 0;
   const auto* p = reinterpret_cast<const uint8_t*>(in.data());
   for (; i + 3 <= in.size(); i += 3) {
     uint32_t n = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-    out += kB64[(n >> 18) & 63];
-    out += kB64[(n >> 12) & 63];
-    out += kB64[(n >> 6) & 63];
-    out += kB64[n & 63];
+    *o++ = kB64[(n >> 18) & 63];
+    *o++ = kB64[(n >> 12) & 63];
+    *o++ = kB64[(n >> 6) & 63];
+    *o++ = kB64[n & 63];
   }
   size_t rest = in.size() - i;
   if (rest == 1) {
     uint32_t n = p[i] << 16;
-    out += kB64[(n >> 18) & 63];
-    out += kB64[(n >> 12) & 63];
+    *o++ = kB64[(n >> 18) & 63];
+    *o++ = kB64[(n >> 12) & 63];
   } else if (rest == 2) {
     uint32_t n = (p[i] << 16) | (p[i + 1] << 8);
-    out += kB64[(n >> 18) & 63];
-    out += kB64[(n >> 12) & 63];
-    out += kB64[(n >> 6) & 63];
+    *o++ = kB64[(n >> 18) & 63];
+    *o++ = kB64[(n >> 12) & 63];
+    *o++ = kB64[(n >> 6) & 63];
   }
   return out;
 }

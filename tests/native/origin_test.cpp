@@ -252,3 +252,27 @@ TEST_CASE("ORIGIN: a route name the table lacks fails only where it renders (Dja
   CHECK_FALSE(library.render("index.html", user, out, &error));
   CHECK(error.message.find("my-borrowed") != std::string::npos);
 }
+
+TEST_CASE("envelope symbols: one dense number per string, sent in full once, bounded") {
+  envelope::Symbols symbols;
+  bool first = false;
+  std::vector<std::string> names;
+  for (int i = 0; i < 300; ++i) names.push_back("X-Header-" + std::to_string(i * 7919));
+  for (size_t i = 0; i < names.size(); ++i) {
+    CHECK(symbols.id(names[i], first) == i);
+    CHECK(first);
+  }
+  // Known strings keep their numbers across the table's growth, in any order.
+  for (size_t i = names.size(); i-- > 0;) {
+    CHECK(symbols.id(names[i], first) == i);
+    CHECK_FALSE(first);
+  }
+  CHECK(symbols.id("", first) == names.size());
+  CHECK(first);
+  CHECK(symbols.id("", first) == names.size());
+  CHECK_FALSE(first);
+  for (size_t i = names.size() + 1; i < envelope::Symbols::kMaxSymbols; ++i) symbols.id("s" + std::to_string(i), first);
+  CHECK_FALSE(symbols.admits("never seen"));
+  CHECK(symbols.admits(names[123]));
+  CHECK(symbols.admits("s4000"));
+}
