@@ -189,7 +189,12 @@ if (http?.ratios) {
   const w = wasmRow(deployed, 20, 0);
   const n = natReq(20, 0);
   if (w && n && w.exports_us / n >= 2) {
-    bounds.push(`WASM (${deployed}) runs the 20-byte path at ${fx(w.exports_us / n)} native with no JS at all (exports only): the gap is in the module's code and its imports, not the shim.`);
+    const wn = profile?.wasm_by_name;
+    const lib = wn?.groups.find((g) => g.name.startsWith('std::string'));
+    const byName = wn
+      ? ` Where the module's time goes (profile by function, under Profiles): ${wn.groups.slice(0, 4).map((g) => `${g.name} ${g.pct.toFixed(0)} %`).join(', ')}.${lib ? ` The ${lib.pct.toFixed(0)} % in the C++ standard library and libc is calls that \`-O2\` natively inlines and \`-Oz\` keeps out of line (string construction, comparison, append, destruction): the module is built for size, for the 150 KB upload budget, and building the request path with \`-O2\` grows it past that budget.` : ''}`
+      : '';
+    bounds.push(`WASM (${deployed}) runs the 20-byte path at ${fx(w.exports_us / n)} native with no JS at all (exports only): the gap is in the module's code and its imports, not the shim.${byName}`);
   }
 }
 
@@ -391,6 +396,15 @@ if (workerdProfile || profile) {
     L.push(`**Native**, \`valgrind --tool=callgrind\`, ${profile.native.iterations} requests of the 20-byte case (${f1(profile.native.ir_per_request / 1000)}k instructions per request). Inclusive share of instructions:`);
     L.push('');
     L.push(table(['Function (inclusive)', 'Share', 'Instructions / request'], profile.native.top.map((t) => [`\`${t.fn}\``, `${t.pct.toFixed(1)} %`, f1(t.ir_per_request / 1000) + 'k'])));
+    L.push('');
+  }
+  const wn = profile?.wasm_by_name;
+  if (wn) {
+    L.push(`**WASM by function**, \`node --cpu-prof\` on the exports-only loop (\`ll_request\` on the 20-byte request, ${wn.calls} calls; WASM ${pct(wn.wasm_fraction)} of the samples, the rest the calling loop) of the WASI module built with function names (\`-DLL_WASM_KEEP_NAMES=ON\`, otherwise the deployed build). Self time, share of the WASM samples, by group and by function:`);
+    L.push('');
+    L.push(table(['Group', 'Share'], wn.groups.map((g) => [g.name, `${g.pct.toFixed(1)} %`])));
+    L.push('');
+    L.push(table(['Function (self)', 'Share'], wn.top.map((t) => [`\`${t.fn}\``, `${t.pct.toFixed(1)} %`])));
     L.push('');
   }
   if (profile?.node) {

@@ -65,6 +65,13 @@ if [ "$build" = 1 ]; then
   cmake --build build/bench/native -j2 >/dev/null
   say "building both WASM modules (scripts/build-wasm.sh)"
   scripts/build-wasm.sh all >/dev/null
+  if [ "$profile" = 1 ] && [ "$mode" != smoke ]; then
+    # The deployed module has no function names; for the profile of where
+    # its time goes, the same build that keeps them (LL_WASM_KEEP_NAMES).
+    say "building the WASI module with function names (build/bench/wasm-names, for the profile)"
+    [ -f build/bench/wasm-names/CMakeCache.txt ] || cmake --preset wasm-wasi -B build/bench/wasm-names -DLL_WASM_KEEP_NAMES=ON >/dev/null
+    cmake --build build/bench/wasm-names -j2 --target core >/dev/null
+  fi
 fi
 say "bundling: wrangler deploy --dry-run --outdir build/bench/dist"
 # A copy of wrangler.toml without [build] (built above; with --no-build the
@@ -158,7 +165,8 @@ wait $mem_pid
 if [ "$profile" = 1 ]; then
   say "profiles: callgrind (native), node --cpu-prof (WASM through the shim)"
   pm=$([ "$deployed" = unknown ] && echo wasi || echo "$deployed")
-  node bench/profile.mjs "${smoke[@]}" --module "build/wasm-$pm/src/core.wasm" --module-name "$pm" --out "$results/profile.json"
+  names=(); [ "$mode" != smoke ] && [ -f build/bench/wasm-names/src/core.wasm ] && names=(--names-module build/bench/wasm-names/src/core.wasm)
+  node bench/profile.mjs "${smoke[@]}" "${names[@]}" --module "build/wasm-$pm/src/core.wasm" --module-name "$pm" --out "$results/profile.json"
 fi
 
 # ---------------------------------------------------------------- report
