@@ -39,7 +39,7 @@ std::unique_ptr<Pages> Pages::load(tmpl::Error* error, Site site) {
   tmpl::Library library(std::move(hooks));
   const auto& files = site == Site::origin ? origin_site::templates() : tmpl::embedded_templates();
   for (const auto& [name, source] : files)
-    if (!library.add(std::string(name), std::string(source), error)) return nullptr;
+    if (!library.add_static(std::string(name), source, error)) return nullptr;
   if (!library.link(error)) return nullptr;
   if (!library.contains("index.html")) {
     std::string where = site == Site::origin ? std::string(origin_site::template_dirs()) : "src/templates/";

@@ -316,7 +316,8 @@ class ExtendsNode;
 
 struct Template {
   std::string name;
-  std::string source;                 // text nodes view into this
+  std::string_view text;              // the source; text nodes view into it
+  std::string source;                 // text's storage, unless it is static
   std::deque<std::string> literals;   // stable storage for parsed constants
   NodeList nodes;
   const ExtendsNode* extends = nullptr;

@@ -16,7 +16,7 @@ int Symbols::intern(std::string_view name) {
 }
 
 bool Parser::run(Error* err) {
-  tokens_ = tokenize(t_.source);
+  tokens_ = tokenize(t_.text);
   List top;
   const bool ok = parse(top, {});
   if (!ok) {

@@ -67,15 +67,27 @@ std::string universal_newlines(std::string source) {
 }  // namespace
 
 bool Library::add(std::string name, std::string source, Error* err) {
+  auto t = std::make_unique<detail::Template>();
+  t->source = universal_newlines(std::move(source));
+  t->text = t->source;
+  return add_parsed(std::move(name), std::move(t), err);
+}
+
+bool Library::add_static(std::string name, std::string_view source, Error* err) {
+  if (source.find('\r') != std::string_view::npos) return add(std::move(name), std::string(source), err);
+  auto t = std::make_unique<detail::Template>();
+  t->text = source;
+  return add_parsed(std::move(name), std::move(t), err);
+}
+
+bool Library::add_parsed(std::string name, std::unique_ptr<detail::Template> t, Error* err) {
   auto fail = [&](std::string message) {
     if (err) *err = Error{name, 0, std::move(message)};
     return false;
   };
   if (data_->linked) return fail("templates cannot be added after link()");
   if (data_->find(name)) return fail("duplicate template name");
-  auto t = std::make_unique<detail::Template>();
   t->name = std::move(name);
-  t->source = universal_newlines(std::move(source));
   if (!detail::parse_template(*data_, *t, err)) return false;
   data_->by_name.emplace(t->name, t.get());
   data_->templates.push_back(std::move(t));

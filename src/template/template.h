@@ -54,6 +54,7 @@ struct RenderInputs {
 
 namespace detail {
 struct LibraryData;
+struct Template;
 }
 
 // Immutable after link(): parsed once per process/isolate, rendered many times.
@@ -70,6 +71,9 @@ class Library {
 
   // Parses one template; syntax errors are reported with name and line.
   bool add(std::string name, std::string source, Error* err);
+  // The same for a source that outlives the library (a template compiled
+  // into the program): the parsed nodes point into it instead of a copy.
+  bool add_static(std::string name, std::string_view source, Error* err);
   // Resolves extends/include targets and folds constant {% url %}s; reports
   // missing templates and extends/include cycles that would recurse forever.
   // Unknown route names are not an error here: as in Django, a {% url %}
@@ -85,6 +89,7 @@ class Library {
   bool contains(std::string_view name) const;
 
  private:
+  bool add_parsed(std::string name, std::unique_ptr<detail::Template> t, Error* err);
   std::unique_ptr<detail::LibraryData> data_;
 };
 

@@ -347,3 +347,27 @@ TEST_CASE("new tags keep Django's state rules") {
   CHECK(load_error({{"x.html", "{% filter escape %}{% endfilter %}"}}).find("not permitted") != std::string::npos);
   CHECK(load_error({{"x.html", "{% resetcycle %}"}}).find("No cycles") != std::string::npos);
 }
+
+TEST_CASE("add_static parses a source in place, and as add() does") {
+  static const char kBase[] = "<p>{% block b %}base{% endblock %}</p>\n";
+  static const char kChild[] = "{% extends 'base.html' %}{% block b %}{{ x|upper }}{% endblock %}";
+  static const char kCrlf[] = "a\r\nb\rc {{ x }}";
+  tmpl::Library lib(test_hooks());
+  tmpl::Error err;
+  REQUIRE(lib.add_static("base.html", kBase, &err));
+  REQUIRE(lib.add_static("child.html", kChild, &err));
+  REQUIRE(lib.add_static("crlf.html", kCrlf, &err));  // universal newlines: copied
+  CHECK_FALSE(lib.add_static("child.html", kChild, &err));
+  CHECK(err.message == "duplicate template name");
+  REQUIRE(lib.link(&err));
+  std::string out;
+  REQUIRE(lib.render("child.html", Json{{"x", "hi"}}, out, &err));
+  CHECK(out == "<p>HI</p>\n");
+  REQUIRE(lib.render("crlf.html", Json{{"x", 1}}, out, &err));
+  CHECK(out == render(kCrlf, Json{{"x", 1}}));
+  CHECK(out == "a\nb\nc 1");
+  // Errors name the template and line, as with add().
+  tmpl::Library bad(test_hooks());
+  CHECK_FALSE(bad.add_static("bad.html", "x\n{% nosuchtag %}", &err));
+  CHECK(err.to_string() == load_error({{"bad.html", "x\n{% nosuchtag %}"}}));
+}
