@@ -198,6 +198,13 @@ if (http?.ratios) {
   }
 }
 
+// The workerd targets' names in prose and tables.
+const LABEL = {
+  static: 'static floor', limit: 'limit (same I/O, no compute)', ours: 'ours', ours_logged: 'ours with REQUEST_LOG on (its default)',
+  ours_wasi: 'ours, WASI module swapped in',
+  js: 'plain JS', hono: 'Hono', react_router: 'React Router', django: 'Django 3.2 + gunicorn',
+};
+
 // ------------------------------------------------------------------- write
 const L = [];
 L.push('# Benchmarks');
@@ -281,11 +288,7 @@ L.push('');
 if (http) {
   L.push(`Bare \`workerd serve\` (${http.workerd_version || '?'}), one process per Worker, loopback only. Targets: the **static floor** (\`bench/workerd/static-worker.js\`: ours\' page as a constant, nothing computed); the **limit** (\`limit-worker.js\`: the same request and response bytes and the same D1 batch as ours, zero compute: the best any Worker doing this job could do); **ours** (the \`wrangler deploy --dry-run\` bundle: index.js + the .wasm, with \`REQUEST_LOG\` off: the peers log nothing) and **ours with \`REQUEST_LOG\` on** (its default: one \`console.log\` per request, which bare workerd writes to stdout); the same job in **plain JS** (\`js-worker.js\`: WebCrypto + a template literal), with **Hono**\'s signed cookies (\`hono-worker.js\`) and with **React Router**\'s \`createCookieSessionStorage\` (\`react-router-worker.js\`), each bundled with esbuild; **Django 3.2 + gunicorn** (2 sync workers, no keep-alive, the same \`src/templates/\`). D1 is a fake in every Worker (bare workerd has none: \`fake-d1.js\`, fixed counts). Every target is checked first (200, the visit counted from the cookie, a new cookie; ours, plain JS, the floor and Django serve byte-identical HTML) and any non-2xx under load fails the run. wrk ${http.wrk_threads} thread, ${http.connections} connections, ${http.duration_s} s per run, ${http.rounds} rounds with the order rotated; every request carries the same valid cookie (ours, plain JS, Django: a ${http.cookie_bytes}-byte Django-signed one, 20-byte payload; Hono and React Router: their own, from a first visit). CPU µs / request = the server process\'s CPU time (user + system, its children included) over the run / requests served. wrk and the servers share the ${meta.cores || '?'} cores.`);
   L.push('');
-  const label = {
-    static: 'static floor', limit: 'limit (same I/O, no compute)', ours: 'ours', ours_logged: 'ours with REQUEST_LOG on (its default)',
-    ours_wasi: 'ours, WASI module swapped in',
-    js: 'plain JS', hono: 'Hono', react_router: 'React Router', django: 'Django 3.2 + gunicorn',
-  };
+  const label = LABEL;
   const order = ['static', 'limit', 'ours', 'ours_logged', 'ours_wasi', 'js', 'hono', 'react_router', 'django'].filter((n) => T[n]);
   const floorRatio = (n) => (n === 'static' ? 1 : R[`${n}_over_floor`] ?? median(T[n].runs.map((r, i) => r.rps / T.static.runs[i].rps)));
   const floorCpu = (n) => (n === 'static' ? 1 : C[`${n}_over_floor`] ?? median(T[n].runs.map((r, i) => T.static.runs[i].cpu_us_per_request / r.cpu_us_per_request)));
@@ -318,7 +321,7 @@ L.push('');
   }
   const firsts = Object.entries(T).filter(([, t]) => t.first_request);
   if (firsts.length) {
-    L.push(`In workerd: the first request to a fresh \`workerd serve\` process (the isolate\'s first; our module is instantiated and configured on it) against the next five, wall time through loopback HTTP: ${firsts.map(([n, t]) => `${n} ${f1(t.first_request.first_ms)} ms, then ${f1(t.first_request.next_median_ms)} ms (median)`).join('; ')}.`);
+    L.push(`In workerd: the first request to a fresh \`workerd serve\` process (the isolate\'s first: the Worker\'s script evaluated, for ours the module instantiated and configured) against the next five, wall time through loopback HTTP, one sample each: ${firsts.map(([n, t]) => `${LABEL[n] || n} ${f1(t.first_request.first_ms)} ms, then ${f1(t.first_request.next_median_ms)} ms (median)`).join('; ')}.`);
     L.push('');
   }
 }
