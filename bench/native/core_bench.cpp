@@ -461,7 +461,26 @@ extern "C" __attribute__((noinline)) size_t ll_bench_profile_loop(const void* op
 
 // A fixed run for callgrind (bench/profile.mjs): N requests of one case.
 //   ll_bench_native --profile-loop N [payload] [fallbacks]
+// A timed run for bench/node/wasm.mjs, which alternates it with the WASM
+// module's batches so both are measured under the same machine state: at
+// least MS milliseconds of CPU of one case, printed as CPU µs per request.
+//   ll_bench_native --timed-loop MS [payload] [fallbacks]
 int main(int argc, char** argv) {
+  if (argc >= 3 && std::strcmp(argv[1], "--timed-loop") == 0) {
+    const double ms = std::atof(argv[2]);
+    size_t bytes = argc >= 4 ? static_cast<size_t>(std::atol(argv[3])) : 20;
+    int fallbacks = argc >= 5 ? std::atoi(argv[4]) : 0;
+    Case c = make_case(bytes, fallbacks);
+    ll_bench_profile_loop(&c, 50);
+    const std::clock_t t0 = std::clock();
+    long n = 0;
+    do {
+      ll_bench_profile_loop(&c, 20);
+      n += 20;
+    } while (static_cast<double>(std::clock() - t0) * 1000.0 / CLOCKS_PER_SEC < ms);
+    std::printf("%.4f\n", static_cast<double>(std::clock() - t0) * 1e6 / CLOCKS_PER_SEC / static_cast<double>(n));
+    return 0;
+  }
   if (argc >= 3 && std::strcmp(argv[1], "--profile-loop") == 0) {
     long n = std::atol(argv[2]);
     size_t bytes = argc >= 4 ? static_cast<size_t>(std::atol(argv[3])) : 20;

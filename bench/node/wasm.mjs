@@ -26,7 +26,8 @@
 //
 // Every request is checked: a response that is not 200 with the visit
 // counted fails the run (exit status 1).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWorker, envJson } from '../../js-shim/worker.js';
@@ -45,6 +46,12 @@ const MEMORY_MODULES = (args.includes('--memory-modules') ? args[args.indexOf('-
 export const MODULES = args.includes('--modules')
   ? Object.fromEntries(args[args.indexOf('--modules') + 1].split(',').map((m) => m.split('=')))
   : { wasi: join(ROOT, 'build/wasm-wasi/src/core.wasm'), emscripten: join(ROOT, 'build/wasm-emscripten/src/core.wasm') };
+// The native request path, timed in the same rounds as the WASM batches
+// (bench/native: ll_bench_native --timed-loop), so that the WASM / native
+// ratio compares runs made under the same machine state.
+const NATIVE_BIN = join(ROOT, 'build/bench/native/ll_bench_native');
+const nativeTimed = (payload, fallbacks, ms) =>
+  Number(execFileSync(NATIVE_BIN, ['--timed-loop', String(ms), String(payload), String(fallbacks)], { encoding: 'utf8' }).trim());
 const quiet = { log() {}, warn() {}, error(...a) { quiet.errors.push(a.join(' ')); }, errors: [] };
 
 const median = (xs) => {
@@ -167,10 +174,20 @@ async function speed() {
     }
   }
   for (const v of variants) for (const kind of ['shim', 'core', 'exports']) await v[kind](warm);
+  // One native sample per case and round (the first module's variant of a
+  // case carries it).
+  const withNative = existsSync(NATIVE_BIN);
+  const nativeSamples = new Map();
+  const nativeMs = SMOKE ? 5 : 25;
   // Every round runs every case and kind once, in a rotated order.
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < variants.length; k++) {
       const v = variants[(k + r * 5) % variants.length];
+      const key = `${v.payload}/${v.fallbacks}`;
+      if (withNative && v.module === variants[0].module) {
+        if (!nativeSamples.has(key)) nativeSamples.set(key, []);
+        nativeSamples.get(key).push(nativeTimed(v.payload, v.fallbacks, nativeMs));
+      }
       for (const kind of r % 2 ? ['exports', 'core', 'shim'] : ['shim', 'core', 'exports']) {
         const n = batch[kind];
         const t0 = cpuNow();
@@ -183,6 +200,7 @@ async function speed() {
   return variants.map((v) => ({
     module: v.module, payload: v.payload, fallbacks: v.fallbacks, cookie_bytes: v.cookieBytes, body_bytes: v.bodyBytes, input_bytes: v.inputBytes,
     shim_us: median(v.samples.shim), core_us: median(v.samples.core), exports_us: median(v.samples.exports),
+    ...(nativeSamples.has(`${v.payload}/${v.fallbacks}`) ? { native_interleaved_us: median(nativeSamples.get(`${v.payload}/${v.fallbacks}`)) } : {}),
     shim_min_us: Math.min(...v.samples.shim), core_min_us: Math.min(...v.samples.core), exports_min_us: Math.min(...v.samples.exports),
     batches: v.samples.shim.length,
     samples: { shim: round2(v.samples.shim), core: round2(v.samples.core), exports: round2(v.samples.exports) },
