@@ -86,7 +86,7 @@ class App {
   const session::Backend* backend_;  // SESSION_ENGINE's; nullptr: signed cookies
   signing::TimestampSigner cookie_signer_;
   signing::TimestampSigner store_encoder_;  // SessionBase.encode() for KV/D1 records
-  const pages::Pages* pages_;  // Pages::shared: parsed once per process
+  const pages::Pages* pages_;  // not owned: parsed once per process (in WASM, at build time)
   Limits limits_;
 };
 
