@@ -94,7 +94,7 @@ TimestampSigner::TimestampSigner(std::string_view salt, std::string_view secret,
 
 std::string TimestampSigner::signature_with(platform::KeyHandle key, std::string_view value) const {
   platform::Digest mac = platform::hmac_sha256(key, value);
-  return enc::b64url_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+  return encoding::b64url_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 std::string TimestampSigner::sign_serialized(std::string_view json, int64_t now, bool compress) const {
@@ -105,12 +105,12 @@ std::string TimestampSigner::sign_serialized(std::string_view json, int64_t now,
     std::string deflated = platform::zlib_compress(json);
     // Django keeps the compressed form only when it saves more than one byte.
     if (!deflated.empty() && deflated.size() < json.size() - 1 && json.size() > 1) {
-      value = "." + enc::b64url_encode(deflated);
+      value = "." + encoding::b64url_encode(deflated);
     }
   }
-  if (value.empty()) value = enc::b64url_encode(json);
+  if (value.empty()) value = encoding::b64url_encode(json);
   value += ':';
-  value += enc::b62_encode(now);
+  value += encoding::b62_encode(now);
   std::string sig = signature_with(keys_[0], value);
   value += ':';
   value += sig;
@@ -139,7 +139,7 @@ Result<Unsigned> TimestampSigner::unsign_object(std::string_view token, double n
 
   size_t ts_sep = value.rfind(':');
   if (ts_sep == std::string_view::npos) return r;
-  std::optional<int64_t> ts = enc::b62_decode(value.substr(ts_sep + 1));
+  std::optional<int64_t> ts = encoding::b62_decode(value.substr(ts_sep + 1));
   if (!ts) return r;
   if (max_age >= 0 && now - static_cast<double>(*ts) > static_cast<double>(max_age)) {
     r.error = Error::expired;
@@ -158,7 +158,7 @@ Result<Unsigned> TimestampSigner::unsign_object(std::string_view token, double n
     r.error = Error::too_large;
     return r;
   }
-  std::optional<std::string> raw = enc::b64url_decode(payload);
+  std::optional<std::string> raw = encoding::b64url_decode(payload);
   if (!raw) return r;
   std::string inflated;
   if (compressed) {

@@ -3,7 +3,7 @@
 #include <array>
 #include <limits>
 
-namespace enc {
+namespace encoding {
 namespace {
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -98,4 +98,4 @@ std::optional<int64_t> b62_decode(std::string_view text) {
   return negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);
 }
 
-}  // namespace enc
+}  // namespace encoding

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace enc {
+namespace encoding {
 
 std::string b64url_encode(std::string_view bytes);
 // Strict: only the URL-safe alphabet, no padding, no whitespace. Django's
@@ -17,4 +17,4 @@ std::optional<std::string> b64url_decode(std::string_view text);
 std::string b62_encode(int64_t value);
 std::optional<int64_t> b62_decode(std::string_view text);
 
-}  // namespace enc
+}  // namespace encoding

@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // And the raw bytes as JSON, the way Django reads them (latin-1).
   if (auto parsed = pyjson::loads_latin1(input)) (void)pyjson::dumps(*parsed);
-  (void)enc::b64url_decode(input);
-  (void)enc::b62_decode(input);
+  (void)encoding::b64url_decode(input);
+  (void)encoding::b62_decode(input);
   return 0;
 }

@@ -125,11 +125,11 @@ struct SignedCookieFixture {
     signing::TimestampSigner other(session::kSignedCookiesSalt, "another-secret", {});
     signing::TimestampSigner encode_salt("django.contrib.sessions.SessionStore", kSecret, {});
     // Validly signed, but not what a session holds.
-    std::string not_json = enc::b64url_encode("invalid data") + ":" + enc::b62_encode(static_cast<int64_t>(now));
+    std::string not_json = encoding::b64url_encode("invalid data") + ":" + encoding::b62_encode(static_cast<int64_t>(now));
     not_json += ":" + signer.signature(not_json);
-    std::string not_zlib = "." + enc::b64url_encode("not a zlib stream") + ":" + enc::b62_encode(static_cast<int64_t>(now));
+    std::string not_zlib = "." + encoding::b64url_encode("not a zlib stream") + ":" + encoding::b62_encode(static_cast<int64_t>(now));
     not_zlib += ":" + signer.signature(not_zlib);
-    std::string bad_b62 = enc::b64url_encode("{}") + ":!!!";
+    std::string bad_b62 = encoding::b64url_encode("{}") + ":!!!";
     bad_b62 += ":" + signer.signature(bad_b62);
     return {
         "someunknownkey",                                                               // never issued
@@ -2269,11 +2269,11 @@ TEST_CASE("decode failures return {} (test_decode_failure_logged_to_security)") 
 TEST_CASE("a correctly signed non-JSON payload decodes to {} (test_decode_serializer_exception)") {
   signing::TimestampSigner signer(kKeySalt, kSecret, {});
   // TimestampSigner(salt=key_salt).sign(b"invalid data"): the raw bytes, not base64.
-  std::string token = "invalid data:" + enc::b62_encode(static_cast<int64_t>(kNow));
+  std::string token = "invalid data:" + encoding::b62_encode(static_cast<int64_t>(kNow));
   token += ":" + signer.signature(token);
   CHECK(decode(signer, token) == Json::object());
   // and base64 of non-JSON under a valid signature
-  std::string b64 = enc::b64url_encode("invalid data") + ":" + enc::b62_encode(static_cast<int64_t>(kNow));
+  std::string b64 = encoding::b64url_encode("invalid data") + ":" + encoding::b62_encode(static_cast<int64_t>(kNow));
   b64 += ":" + signer.signature(b64);
   CHECK(decode(signer, b64) == Json::object());
   CHECK(signer.unsign_object(b64, kNow, -1).error == signing::Error::not_json);

@@ -13,38 +13,38 @@ constexpr int64_t kNow = 1700000000;
 }  // namespace
 
 TEST_CASE("base62 matches Django's b62_encode") {
-  CHECK(enc::b62_encode(0) == "0");
-  CHECK(enc::b62_encode(1) == "1");
-  CHECK(enc::b62_encode(61) == "z");
-  CHECK(enc::b62_encode(62) == "10");
-  CHECK(enc::b62_encode(123456789) == "8M0kX");
-  CHECK(enc::b62_encode(1234567890) == "1LY7VK");
-  CHECK(enc::b62_encode(1700000000) == "1r31eq");
-  CHECK(enc::b62_encode(-62) == "-10");
-  for (int64_t v = -100; v < 100; ++v) CHECK(enc::b62_decode(enc::b62_encode(v)) == v);
-  CHECK(enc::b62_decode(enc::b62_encode(10000000000LL)) == 10000000000LL);
-  CHECK(enc::b62_decode(enc::b62_encode(-10000000000LL)) == -10000000000LL);
+  CHECK(encoding::b62_encode(0) == "0");
+  CHECK(encoding::b62_encode(1) == "1");
+  CHECK(encoding::b62_encode(61) == "z");
+  CHECK(encoding::b62_encode(62) == "10");
+  CHECK(encoding::b62_encode(123456789) == "8M0kX");
+  CHECK(encoding::b62_encode(1234567890) == "1LY7VK");
+  CHECK(encoding::b62_encode(1700000000) == "1r31eq");
+  CHECK(encoding::b62_encode(-62) == "-10");
+  for (int64_t v = -100; v < 100; ++v) CHECK(encoding::b62_decode(encoding::b62_encode(v)) == v);
+  CHECK(encoding::b62_decode(encoding::b62_encode(10000000000LL)) == 10000000000LL);
+  CHECK(encoding::b62_decode(encoding::b62_encode(-10000000000LL)) == -10000000000LL);
 }
 
 TEST_CASE("base62 rejects what is not a number") {
-  CHECK_FALSE(enc::b62_decode(""));
-  CHECK_FALSE(enc::b62_decode("-"));
-  CHECK_FALSE(enc::b62_decode("1r3!eq"));
-  CHECK_FALSE(enc::b62_decode("zzzzzzzzzzzz"));  // overflow
+  CHECK_FALSE(encoding::b62_decode(""));
+  CHECK_FALSE(encoding::b62_decode("-"));
+  CHECK_FALSE(encoding::b62_decode("1r3!eq"));
+  CHECK_FALSE(encoding::b62_decode("zzzzzzzzzzzz"));  // overflow
 }
 
 TEST_CASE("base64url round-trips and rejects non-canonical text") {
-  CHECK(enc::b64url_encode("{\"num_visits\":1}") == "eyJudW1fdmlzaXRzIjoxfQ");
-  CHECK(enc::b64url_decode("eyJudW1fdmlzaXRzIjoxfQ") == std::string("{\"num_visits\":1}"));
+  CHECK(encoding::b64url_encode("{\"num_visits\":1}") == "eyJudW1fdmlzaXRzIjoxfQ");
+  CHECK(encoding::b64url_decode("eyJudW1fdmlzaXRzIjoxfQ") == std::string("{\"num_visits\":1}"));
   for (int n = 0; n < 20; ++n) {
     std::string bytes;
     for (int i = 0; i < n; ++i) bytes += static_cast<char>(i * 37 + 250);
-    CHECK(enc::b64url_decode(enc::b64url_encode(bytes)) == bytes);
+    CHECK(encoding::b64url_decode(encoding::b64url_encode(bytes)) == bytes);
   }
-  CHECK_FALSE(enc::b64url_decode("e30="));    // padding is never emitted
-  CHECK_FALSE(enc::b64url_decode("e3+0"));    // standard alphabet
-  CHECK_FALSE(enc::b64url_decode("e"));       // impossible length
-  CHECK_FALSE(enc::b64url_decode("e31"));     // non-zero trailing bits
+  CHECK_FALSE(encoding::b64url_decode("e30="));    // padding is never emitted
+  CHECK_FALSE(encoding::b64url_decode("e3+0"));    // standard alphabet
+  CHECK_FALSE(encoding::b64url_decode("e"));       // impossible length
+  CHECK_FALSE(encoding::b64url_decode("e31"));     // non-zero trailing bits
 }
 
 // Produced by Django 3.2.25 (Debian's python3-django) at time 1700000000:
@@ -153,13 +153,13 @@ TEST_CASE("fallback keys verify, the current key signs") {
 TEST_CASE("validly signed but hostile payloads load as errors, not crashes") {
   TimestampSigner s(kCookieSalt, kSecret, {}, signing::Limits{1024, 300});
   // Signed garbage: a correct signature over bytes that are not JSON.
-  std::string not_json = enc::b64url_encode("invalid data") + ":1r31eq";
+  std::string not_json = encoding::b64url_encode("invalid data") + ":1r31eq";
   CHECK(s.unsign_object(not_json + ":" + s.signature(not_json), kNow, 1209600).error == signing::Error::not_json);
   // A JSON array is not a session.
-  std::string array = enc::b64url_encode("[1,2]") + ":1r31eq";
+  std::string array = encoding::b64url_encode("[1,2]") + ":1r31eq";
   CHECK(s.unsign_object(array + ":" + s.signature(array), kNow, 1209600).error == signing::Error::not_json);
   // Deep nesting is refused before parsing.
-  std::string deep = enc::b64url_encode(std::string(500, '[') + std::string(500, ']')) + ":1r31eq";
+  std::string deep = encoding::b64url_encode(std::string(500, '[') + std::string(500, ']')) + ":1r31eq";
   CHECK(s.unsign_object(deep + ":" + s.signature(deep), kNow, 1209600).error == signing::Error::not_json);
   // A zip bomb under a valid signature stops at the cap.
   Json big = Json::object();
