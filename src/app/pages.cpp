@@ -93,24 +93,28 @@ Pages::Pages(tmpl::Library library) : library_(std::move(library)) {
   user["username"] = "";
   user["get_username"] = "";
   context["perms"] = tmpl::Json::object();
+  // Found once: nothing is added to the context after this, so its values
+  // stay where they are.
+  slots_ = {&context["num_books"],   &context["num_instances"], &context["num_instances_available"],
+            &context["num_authors"], &context["num_visits"],    &context["session_not_saved"],
+            &context["request"]["path"].get_ref<std::string&>()};
 }
 
 bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) const {
-  tmpl::Json& context = index_context_;
-  context["num_books"] = c.counts.books;
-  context["num_instances"] = c.counts.copies;
-  context["num_instances_available"] = c.counts.copies_available;
-  context["num_authors"] = c.counts.authors;
-  context["num_visits"] = c.num_visits;
-  context["session_not_saved"] = c.session_not_saved;
-  context["request"]["path"].get_ref<std::string&>().assign(c.path);
+  *slots_.books = c.counts.books;
+  *slots_.copies = c.counts.copies;
+  *slots_.copies_available = c.counts.copies_available;
+  *slots_.authors = c.counts.authors;
+  *slots_.visits = c.num_visits;
+  *slots_.session_not_saved = c.session_not_saved;
+  slots_.path->assign(c.path);
   // Python's random is not cryptographic either: the request's time seeds it.
   tmpl::RenderInputs inputs{c.now, static_cast<uint64_t>(c.now * 1e6)};
   // The page is about as long as last time: one allocation, not a doubling
   // series of them.
   out.reserve(out.size() + last_index_bytes_ + 64);
   size_t before = out.size();
-  bool ok = library_.render("index.html", context, out, error, inputs);
+  bool ok = library_.render("index.html", index_context_, out, error, inputs);
   last_index_bytes_ = out.size() - before;
   return ok;
 }

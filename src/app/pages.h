@@ -32,6 +32,8 @@ class Pages {
   // wasm-ctor-eval), so an isolate starts with them parsed in its memory.
   // Null with the error if a template does not parse.
   static const Pages* shared(Site site, tmpl::Error* error);
+  Pages(const Pages&) = delete;  // slots_ point into this object's own context
+  Pages& operator=(const Pages&) = delete;
 
   // false (with the error) only if rendering hits a limit; never expected.
   // Not reentrant: one Pages per isolate, one request at a time.
@@ -44,6 +46,12 @@ class Pages {
   // in place (numbers and a reused string), so rendering allocates nothing
   // for it; built per request it was ~30 of the request's ~100 allocations.
   mutable tmpl::Json index_context_;
+  // Where index() writes each request's values in index_context_, looked up
+  // once instead of by key per request.
+  struct Slots {
+    tmpl::Json *books, *copies, *copies_available, *authors, *visits, *session_not_saved;
+    std::string* path;
+  } slots_{};
   mutable size_t last_index_bytes_ = 0;
 };
 
