@@ -1,6 +1,5 @@
 #include "http/cookie.h"
 
-
 #include "util/time.h"
 
 namespace cookie {

@@ -26,15 +26,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-// True when zlib provably cannot save the two bytes Django requires, so the
-// (costly) compression attempt can be skipped with the same outcome. Holds
-// for short texts in which no 3-byte sequence repeats: deflate then finds no
-// match (its minimum is 3) and must emit every byte as a literal, and every
-// block type costs at least the bound below. Stored and fixed-Huffman
-// blocks cost >= n + 8 bytes with the zlib wrapper; a dynamic block costs
-// its header (>= 46 bits plus half a bit per code length sent) plus, by
-// Shannon, n * entropy bits for the literals. If the bound were ever wrong
-// the only effect would be an uncompressed cookie, which Django reads too.
 namespace {
 // log2(k) for the counts compression_cannot_help meets (at most 97): made
 // once, not per signature (libm's log2 is a call of ~50 instructions in WASM).
@@ -46,6 +37,15 @@ const std::array<double, kMaxEstimated + 2> kLog2 = [] {
 }();
 }  // namespace
 
+// True when zlib provably cannot save the two bytes Django requires, so the
+// (costly) compression attempt can be skipped with the same outcome. Holds
+// for short texts in which no 3-byte sequence repeats: deflate then finds no
+// match (its minimum is 3) and must emit every byte as a literal, and every
+// block type costs at least the bound below. Stored and fixed-Huffman
+// blocks cost >= n + 8 bytes with the zlib wrapper; a dynamic block costs
+// its header (>= 46 bits plus half a bit per code length sent) plus, by
+// Shannon, n * entropy bits for the literals. If the bound were ever wrong
+// the only effect would be an uncompressed cookie, which Django reads too.
 bool compression_cannot_help(std::string_view data) {
   const size_t n = data.size();
   if (n > kMaxEstimated) return false;

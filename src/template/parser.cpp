@@ -101,49 +101,37 @@ Parser::NodePtr Parser::compile_tag(std::string_view command, const Token& tok, 
   // Called directly, not through a table of member pointers: a function whose
   // address is in the module's table is never dropped, and the WASM build
   // drops the whole parser once the templates are parsed (src/CMakeLists.txt).
-  static constexpr std::string_view kTags[] = {
-      // django.template.defaulttags
-      "autoescape", "comment", "csrf_token", "cycle", "debug", "filter", "firstof", "for", "if",
-      "ifchanged", "load", "lorem", "now", "querystring", "regroup", "resetcycle", "spaceless",
-      "templatetag", "url", "verbatim", "widthratio", "with",
-      // django.template.loader_tags
-      "block", "extends", "include",
-      // django.templatetags.static, a builtin here
-      "static", "get_static_prefix", "get_media_prefix",
-  };
-  size_t tag = 0;
-  while (tag < std::size(kTags) && kTags[tag] != command) ++tag;
-  switch (tag) {
-    case 0: return do_autoescape(tok);
-    case 1: return do_comment(tok);
-    case 2: return do_csrf_token(tok);
-    case 3: return do_cycle(tok);
-    case 4: return do_debug(tok);
-    case 5: return do_filter(tok);
-    case 6: return do_firstof(tok);
-    case 7: return do_for(tok);
-    case 8: return do_if(tok);
-    case 9: return do_ifchanged(tok);
-    case 10: return do_load(tok);
-    case 11: return do_lorem(tok);
-    case 12: return do_now(tok);
-    case 13: return do_querystring(tok);
-    case 14: return do_regroup(tok);
-    case 15: return do_resetcycle(tok);
-    case 16: return do_spaceless(tok);
-    case 17: return do_templatetag(tok);
-    case 18: return do_url(tok);
-    case 19: return do_verbatim(tok);
-    case 20: return do_widthratio(tok);
-    case 21: return do_with(tok);
-    case 22: return do_block(tok);
-    case 23: return do_extends(tok);
-    case 24: return do_include(tok);
-    case 25: return do_static(tok);
-    case 26:
-    case 27: return do_prefix(tok);
-    default: break;
-  }
+
+  // django.template.defaulttags
+  if (command == "autoescape") return do_autoescape(tok);
+  if (command == "comment") return do_comment(tok);
+  if (command == "csrf_token") return do_csrf_token(tok);
+  if (command == "cycle") return do_cycle(tok);
+  if (command == "debug") return do_debug(tok);
+  if (command == "filter") return do_filter(tok);
+  if (command == "firstof") return do_firstof(tok);
+  if (command == "for") return do_for(tok);
+  if (command == "if") return do_if(tok);
+  if (command == "ifchanged") return do_ifchanged(tok);
+  if (command == "load") return do_load(tok);
+  if (command == "lorem") return do_lorem(tok);
+  if (command == "now") return do_now(tok);
+  if (command == "querystring") return do_querystring(tok);
+  if (command == "regroup") return do_regroup(tok);
+  if (command == "resetcycle") return do_resetcycle(tok);
+  if (command == "spaceless") return do_spaceless(tok);
+  if (command == "templatetag") return do_templatetag(tok);
+  if (command == "url") return do_url(tok);
+  if (command == "verbatim") return do_verbatim(tok);
+  if (command == "widthratio") return do_widthratio(tok);
+  if (command == "with") return do_with(tok);
+  // django.template.loader_tags
+  if (command == "block") return do_block(tok);
+  if (command == "extends") return do_extends(tok);
+  if (command == "include") return do_include(tok);
+  // django.templatetags.static, a builtin here
+  if (command == "static") return do_static(tok);
+  if (command == "get_static_prefix" || command == "get_media_prefix") return do_prefix(tok);
   std::string msg = "unknown tag '" + std::string(command) + "'";
   if (until.size() > 0) msg += ", expected " + quote_list(until);
   return fail_node(tok.line, std::move(msg));
