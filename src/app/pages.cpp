@@ -98,6 +98,7 @@ Pages::Pages(tmpl::Library library) : library_(std::move(library)) {
   slots_ = {&context["num_books"],   &context["num_instances"], &context["num_instances_available"],
             &context["num_authors"], &context["num_visits"],    &context["session_not_saved"],
             &context["request"]["path"].get_ref<std::string&>()};
+  index_bound_ = library_.bind(index_context_);
 }
 
 bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) const {
@@ -114,7 +115,7 @@ bool Pages::index(const IndexContext& c, std::string& out, tmpl::Error* error) c
   // series of them.
   out.reserve(out.size() + last_index_bytes_ + 64);
   size_t before = out.size();
-  bool ok = library_.render("index.html", index_context_, out, error, inputs);
+  bool ok = library_.render("index.html", index_bound_, out, error, inputs);
   last_index_bytes_ = out.size() - before;
   return ok;
 }

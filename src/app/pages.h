@@ -52,6 +52,7 @@ class Pages {
     tmpl::Json *books, *copies, *copies_available, *authors, *visits, *session_not_saved;
     std::string* path;
   } slots_{};
+  tmpl::BoundContext index_bound_;  // index_context_'s values by template variable
   mutable size_t last_index_bytes_ = 0;
 };
 

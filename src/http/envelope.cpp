@@ -5,8 +5,20 @@
 namespace envelope {
 
 size_t Symbols::slot_of(std::string_view s) const {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  // FNV-1a over 4-byte words, then folded so that every byte reaches the low
+  // bits the mask keeps: a byte at a time was 3 % of the module's time.
+  const char* p = s.data();
+  size_t n = s.size();
+  uint32_t h = 2166136261u ^ static_cast<uint32_t>(n);
+  for (; n >= 4; p += 4, n -= 4) {
+    uint32_t word;
+    std::memcpy(&word, p, 4);
+    h = (h ^ word) * 16777619u;
+  }
+  for (; n > 0; ++p, --n) h = (h ^ static_cast<unsigned char>(*p)) * 16777619u;
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
   const size_t mask = slots_.size() - 1;
   size_t i = h & mask;
   while (slots_[i] != 0 && strings_[slots_[i] - 1] != s) i = (i + 1) & mask;
@@ -18,20 +30,26 @@ void Symbols::grow() {
   for (size_t n = 0; n < strings_.size(); ++n) slots_[slot_of(strings_[n])] = static_cast<uint32_t>(n + 1);
 }
 
-bool Symbols::admits(std::string_view s) const {
-  return strings_.size() < kMaxSymbols || slots_[slot_of(s)] != 0;
-}
-
-uint32_t Symbols::id(std::string_view s, bool& first) {
+bool Symbols::lookup(std::string_view s, bool bounded, uint32_t& id, bool& first) {
   if ((strings_.size() + 1) * 2 > slots_.size()) grow();
-  size_t slot = slot_of(s);
+  const size_t slot = slot_of(s);
   first = slots_[slot] == 0;
   if (first) {
+    if (bounded && strings_.size() >= kMaxSymbols) return false;
     strings_.emplace_back(s);
     slots_[slot] = static_cast<uint32_t>(strings_.size());
   }
-  return slots_[slot] - 1;
+  id = slots_[slot] - 1;
+  return true;
 }
+
+uint32_t Symbols::id(std::string_view s, bool& first) {
+  uint32_t n = 0;
+  lookup(s, false, n, first);
+  return n;
+}
+
+bool Symbols::bounded_id(std::string_view s, uint32_t& id, bool& first) { return lookup(s, true, id, first); }
 
 namespace {
 
@@ -110,9 +128,12 @@ void put_symbol(std::string& out, std::string_view s, Symbols& symbols) {
 // symbols (after the first response, a number instead of a string to
 // decode); values built from request or session data go as text.
 void put_header_text(std::string& out, std::string_view s, bool constant, Symbols& symbols) {
-  if (constant && symbols.admits(s)) {
+  uint32_t id;
+  bool first;
+  if (constant && symbols.bounded_id(s, id, first)) {
     out += '\1';
-    put_symbol(out, s, symbols);
+    put_u32(out, id);
+    if (first) put_str(out, s);
   } else {
     out += '\0';
     put_str(out, s);

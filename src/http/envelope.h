@@ -21,14 +21,16 @@ class Symbols {
  public:
   // The string's number, and whether this is its first appearance.
   uint32_t id(std::string_view s, bool& first);
-  // Whether `s` can be sent as a symbol: known already, or room for it. The
-  // table is bounded, so no input can grow it without limit.
-  bool admits(std::string_view s) const;
+  // The same, bounded, for strings the request may choose: false (nothing
+  // added) when `s` is new and the table holds kMaxSymbols already, so no
+  // input can grow it without limit.
+  bool bounded_id(std::string_view s, uint32_t& id, bool& first);
   static constexpr size_t kMaxSymbols = 4096;
 
  private:
   // The slot that holds `s`, or the empty slot where it would go.
   size_t slot_of(std::string_view s) const;
+  bool lookup(std::string_view s, bool bounded, uint32_t& id, bool& first);
   void grow();
   // Open addressing on FNV-1a hashes, at most half full: every response
   // looks each header name and constant value up, and as a tree of strings

@@ -1,5 +1,8 @@
 #include "http/message.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace http {
 
 std::string_view Request::path() const {
@@ -19,23 +22,41 @@ const std::string* Request::header(std::string_view name) const {
   return nullptr;
 }
 
-void Response::add_header(std::string name, std::string value) {
-  // No header may carry CR, LF or NUL, whatever fed it (configuration,
-  // session data, the request): a response splitting bug becomes a dropped
-  // character instead.
-  auto clean = [](std::string& s) {
-    bool dirty = false;
-    for (char c : s) dirty |= c == '\r' || c == '\n' || c == '\0';
-    if (!dirty) return;
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s)
-      if (c != '\r' && c != '\n' && c != '\0') out += c;
-    s.swap(out);
-  };
-  clean(name);
-  clean(value);
-  headers.emplace_back(std::move(name), std::move(value));
+namespace {
+// No header may carry CR, LF or NUL, whatever fed it (configuration, session
+// data, the request): a response splitting bug becomes a dropped character.
+std::string without_line_breaks(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s)
+    if (c != '\r' && c != '\n' && c != '\0') out += c;
+  return out;
+}
+
+bool has_line_break(std::string_view s) {
+  // Eight bytes at a time (every response runs this over ~600 bytes of
+  // headers; a byte at a time it was 2-3 % of the module's time): a word with
+  // no byte below 0x0e has none of the three.
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  const char* p = s.data();
+  size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    if (((word - kOnes * 0x0e) & ~word & kHighs) != 0) break;  // some byte < 0x0e: look closer
+  }
+  for (; n > 0; ++p, --n)
+    if (*p == '\r' || *p == '\n' || *p == '\0') return true;
+  return false;
+}
+}  // namespace
+
+void Response::add_header(std::string_view name, std::string_view value) {
+  if (has_line_break(name) || has_line_break(value)) {
+    headers.emplace_back(without_line_breaks(name), without_line_breaks(value));
+  } else {
+    headers.emplace_back(name, value);
+  }
 }
 
 size_t Request::header_bytes() const {

@@ -138,7 +138,7 @@ struct Response {
   std::vector<Op> effects;
   std::vector<Log> logs;
 
-  void add_header(std::string name, std::string value);
+  void add_header(std::string_view name, std::string_view value);
 };
 
 // What the core tells the shim once per isolate (app::App::manifest()).

@@ -351,7 +351,10 @@ bool parse_template(LibraryData& lib, Template& t, Error* err);
 // link.cpp
 bool link_library(LibraryData& lib, Error* err);
 // render.cpp
-bool render_library(const LibraryData& lib, std::string_view name, const Json& context, std::string& out,
-                    Error* err, const RenderInputs& inputs);
+// root_by_symbol: the context's value for each symbol (BoundContext), or null
+// to look names up in the context object.
+bool render_library(const LibraryData& lib, std::string_view name, const Json& context,
+                    const std::vector<const Json*>* root_by_symbol, std::string& out, Error* err,
+                    const RenderInputs& inputs);
 
 }  // namespace tmpl::detail

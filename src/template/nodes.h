@@ -36,8 +36,9 @@ struct BlockContext {
 
 class Renderer {
  public:
-  Renderer(const LibraryData& lib, const Json* root, const RenderInputs& inputs)
-      : lib(lib), inputs(inputs), root_(root) {
+  Renderer(const LibraryData& lib, const Json* root, const std::vector<const Json*>* root_by_symbol,
+           const RenderInputs& inputs)
+      : lib(lib), inputs(inputs), root_(root), root_by_symbol_(root_by_symbol) {
     bindings_.reserve(16);
     frames_.reserve(16);
   }
@@ -98,6 +99,7 @@ class Renderer {
   Status get_attr(Value& v, const Lookup& l);
 
   const Json* root_;
+  const std::vector<const Json*>* root_by_symbol_;  // root_'s values by symbol, when bound
   // RenderContext frames: states tagged with the Template.render depth that
   // made them, so a render without stateful tags allocates nothing.
   std::vector<std::pair<int, NodeState>> render_context_;

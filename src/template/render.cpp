@@ -59,7 +59,13 @@ bool Renderer::find_name(int symbol, Value& out) const {
       return true;
     }
   }
-  if (root_) {
+  if (root_by_symbol_) {
+    const auto i = static_cast<size_t>(symbol);
+    if (i < root_by_symbol_->size() && (*root_by_symbol_)[i]) {
+      out = from_json(*(*root_by_symbol_)[i], nullptr);
+      return true;
+    }
+  } else if (root_) {
     const auto it = root_->find(lib.symbols.names[static_cast<size_t>(symbol)]);
     if (it != root_->end()) {
       out = from_json(*it, nullptr);
@@ -318,14 +324,17 @@ bool Renderer::render_template(const Template& t, std::string& out) {
 
 bool Renderer::render_isolated(const Template& t, std::vector<std::pair<int, Value>>& values, std::string& out) {
   const Json* saved_root = root_;
+  const auto* saved_root_by_symbol = root_by_symbol_;
   const size_t saved_floor = floor_;
   root_ = nullptr;
+  root_by_symbol_ = nullptr;
   floor_ = bindings_.size();
   push();
   for (auto& [symbol, value] : values) set(symbol, std::move(value));
   const bool ok = render_template(t, out);
   pop();
   root_ = saved_root;
+  root_by_symbol_ = saved_root_by_symbol;
   floor_ = saved_floor;
   return ok;
 }
@@ -370,8 +379,9 @@ bool VarNode::render(Renderer& r, std::string& out) const {
 }
 // ---------------------------------------------------------------------------
 
-bool render_library(const LibraryData& lib, std::string_view name, const Json& context, std::string& out,
-                    Error* err, const RenderInputs& inputs) {
+bool render_library(const LibraryData& lib, std::string_view name, const Json& context,
+                    const std::vector<const Json*>* root_by_symbol, std::string& out, Error* err,
+                    const RenderInputs& inputs) {
   out.clear();
   const Template* t = lib.find(name);
   Error error;
@@ -381,7 +391,8 @@ bool render_library(const LibraryData& lib, std::string_view name, const Json& c
     error = Error{std::string(name), 0, "template not found"};
   } else {
     out.reserve(t->output_hint);
-    Renderer r(lib, context.is_object() ? &context : nullptr, inputs);
+    const bool is_object = context.is_object();
+    Renderer r(lib, is_object ? &context : nullptr, is_object ? root_by_symbol : nullptr, inputs);
     r.push();  // the user's dict: top-level assignments land here
     if (r.render_template(*t, out)) return true;
     error = std::move(r.error);

@@ -98,7 +98,25 @@ bool Library::link(Error* err) { return detail::link_library(*data_, err); }
 
 bool Library::render(std::string_view name, const Json& context, std::string& out, Error* err,
                      const RenderInputs& inputs) const {
-  return detail::render_library(*data_, name, context, out, err, inputs);
+  return detail::render_library(*data_, name, context, nullptr, out, err, inputs);
+}
+
+BoundContext Library::bind(const Json& context) const {
+  BoundContext bound;
+  bound.json_ = &context;
+  if (!context.is_object()) return bound;
+  const auto& names = data_->symbols.names;
+  bound.by_symbol_.resize(names.size(), nullptr);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto it = context.find(names[i]);
+    if (it != context.end()) bound.by_symbol_[i] = &*it;
+  }
+  return bound;
+}
+
+bool Library::render(std::string_view name, const BoundContext& context, std::string& out, Error* err,
+                     const RenderInputs& inputs) const {
+  return detail::render_library(*data_, name, *context.json_, &context.by_symbol_, out, err, inputs);
 }
 
 bool Library::contains(std::string_view name) const { return data_->find(name) != nullptr; }

@@ -57,6 +57,20 @@ struct LibraryData;
 struct Template;
 }
 
+// A context object whose keys stay fixed while its values change in place
+// (a page rendered on every request): Library::bind looks each name the
+// templates use up once, so a render finds a variable by its number instead
+// of comparing it with the object's keys.
+class BoundContext {
+ public:
+  const Json& json() const { return *json_; }
+
+ private:
+  friend class Library;
+  const Json* json_ = nullptr;
+  std::vector<const Json*> by_symbol_;  // null: not in the object
+};
+
 // Immutable after link(): parsed once per process/isolate, rendered many times.
 // render() is const and keeps all per-call state on its own stack, so one
 // Library may serve concurrent renders.
@@ -84,6 +98,12 @@ class Library {
   // (e.g. a missing variable used as a filter argument, a {% url %} that
   // cannot be reversed, unpacking mismatch in {% for %}).
   bool render(std::string_view name, const Json& context, std::string& out, Error* err,
+              const RenderInputs& inputs = {}) const;
+
+  // For a linked library; `context` must outlive the binding and keep its
+  // keys (adding or removing one moves the others).
+  BoundContext bind(const Json& context) const;
+  bool render(std::string_view name, const BoundContext& context, std::string& out, Error* err,
               const RenderInputs& inputs = {}) const;
 
   bool contains(std::string_view name) const;

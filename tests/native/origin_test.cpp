@@ -272,7 +272,23 @@ TEST_CASE("envelope symbols: one dense number per string, sent in full once, bou
   CHECK(symbols.id("", first) == names.size());
   CHECK_FALSE(first);
   for (size_t i = names.size() + 1; i < envelope::Symbols::kMaxSymbols; ++i) symbols.id("s" + std::to_string(i), first);
-  CHECK_FALSE(symbols.admits("never seen"));
-  CHECK(symbols.admits(names[123]));
-  CHECK(symbols.admits("s4000"));
+  uint32_t id = 0;
+  CHECK_FALSE(symbols.bounded_id("never seen", id, first));
+  CHECK_FALSE(symbols.bounded_id("never seen", id, first));  // and it was not added
+  CHECK(symbols.bounded_id(names[123], id, first));
+  CHECK(id == 123);
+  CHECK_FALSE(first);
+  CHECK(symbols.bounded_id("s4000", id, first));
+  CHECK(id == 4000);
+  // Strings every byte of which matters: lengths around the hash's 4-byte
+  // steps, differing only in their last byte, all told apart.
+  envelope::Symbols tails;
+  uint32_t n = 0;
+  for (size_t len = 1; len <= 9; ++len)
+    for (char last = 'a'; last <= 'z'; ++last) {
+      std::string s(len - 1, 'x');
+      s += last;
+      CHECK(tails.id(s, first) == n++);
+      CHECK(first);
+    }
 }
