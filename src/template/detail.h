@@ -296,7 +296,7 @@ using NodeList = std::vector<std::unique_ptr<Node>>;
 
 enum class NodeKind : uint8_t {
   text, var, if_, for_, with, block, extends, include, url, static_, prefix,
-  csrf, spaceless, autoescape, empty, other,
+  csrf, spaceless, autoescape, empty, fixed, other,
 };
 
 class Node {

@@ -143,10 +143,76 @@ class CycleFinder {
   std::vector<const Template*> path_;
 };
 
+// The node's output when every render gives the same, with autoescaping on
+// and off.
+bool fixed_output(const Node& node, std::string_view& escaped, std::string_view& raw) {
+  switch (node.kind) {
+    case NodeKind::text:
+      escaped = raw = static_cast<const TextNode&>(node).text;
+      return true;
+    case NodeKind::empty:
+      escaped = raw = {};
+      return true;
+    case NodeKind::url: {
+      const auto& url = static_cast<const UrlNode&>(node);
+      if (!url.constant || url.asvar >= 0) return false;
+      raw = *url.constant;
+      escaped = url.constant_escaped;
+      return true;
+    }
+    case NodeKind::static_: {
+      const auto& path = static_cast<const StaticNode&>(node);
+      if (!path.constant || path.asvar >= 0) return false;
+      raw = *path.constant;
+      escaped = path.constant_escaped;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// Replaces each run of two or more fixed nodes, in every node list of the
+// template, with one FixedNode. Those nodes are referenced from nowhere
+// else (blocks, extends and includes are never fixed).
+void merge_fixed_runs(NodeList& nodes, Template& t) {
+  NodeList merged;
+  merged.reserve(nodes.size());
+  std::vector<NodeList*> children;
+  for (size_t i = 0; i < nodes.size();) {
+    children.clear();
+    nodes[i]->child_lists(children);
+    for (NodeList* list : children) merge_fixed_runs(*list, t);
+    std::string escaped, raw;
+    std::string_view e, r;
+    size_t end = i;
+    for (; end < nodes.size() && fixed_output(*nodes[end], e, r); ++end) {
+      escaped += e;
+      raw += r;
+    }
+    if (end - i < 2) {
+      merged.push_back(std::move(nodes[i]));
+      ++i;
+      continue;
+    }
+    t.literals.push_back(std::move(raw));
+    const std::string_view raw_view = t.literals.back();
+    std::string_view escaped_view = raw_view;
+    if (escaped != raw_view) {
+      t.literals.push_back(std::move(escaped));
+      escaped_view = t.literals.back();
+    }
+    merged.push_back(std::make_unique<FixedNode>(nodes[i]->line, escaped_view, raw_view));
+    i = end;
+  }
+  nodes = std::move(merged);
+}
+
 size_t text_bytes(Template& t) {
   size_t n = 0;
   walk_nodes(t.nodes, [&](Node& node) {
     if (node.kind == NodeKind::text) n += static_cast<const TextNode&>(node).text.size();
+    if (node.kind == NodeKind::fixed) n += static_cast<const FixedNode&>(node).raw.size();
   });
   return n;
 }
@@ -176,6 +242,7 @@ bool link_library(LibraryData& lib, Error* err) {
     if (err) *err = Error{cycle.front()->name, 0, "extends/include cycle: " + path};
     return false;
   }
+  for (auto& t : lib.templates) merge_fixed_runs(t->nodes, *t);
   std::map<const Template*, size_t> text;
   for (auto& t : lib.templates) text[t.get()] = text_bytes(*t);
   for (auto& t : lib.templates) t->output_hint = output_hint(*t, text);

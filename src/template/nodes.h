@@ -123,6 +123,18 @@ class TextNode final : public Node {
   std::string_view text;
 };
 
+// Adjacent nodes whose output link() found fixed (text, {% load %},
+// {% comment %}, {% url %} and {% static %} with constant arguments), as
+// one: a page renders with one call and one append per run instead of one
+// per node. The output with autoescaping on and off.
+class FixedNode final : public Node {
+ public:
+  FixedNode(int line, std::string_view escaped, std::string_view raw)
+      : Node(NodeKind::fixed, line), escaped(escaped), raw(raw) {}
+  bool render(Renderer& r, std::string& out) const override;
+  std::string_view escaped, raw;
+};
+
 class EmptyNode final : public Node {  // {% load %}, {% comment %}
  public:
   explicit EmptyNode(int line) : Node(NodeKind::empty, line) {}

@@ -370,6 +370,11 @@ void append_url(std::string& out, std::string_view url, bool autoescape) {
 // ---------------------------------------------------------------------------
 // Nodes
 
+bool FixedNode::render(Renderer& r, std::string& out) const {
+  out += r.autoescape ? escaped : raw;
+  return true;
+}
+
 bool VarNode::render(Renderer& r, std::string& out) const {
   Value v;
   const Status st = r.resolve(expr, false, v);

@@ -371,3 +371,47 @@ TEST_CASE("add_static parses a source in place, and as add() does") {
   CHECK_FALSE(bad.add_static("bad.html", "x\n{% nosuchtag %}", &err));
   CHECK(err.to_string() == load_error({{"bad.html", "x\n{% nosuchtag %}"}}));
 }
+
+TEST_CASE("fixed runs (text, load, comments, constant url and static) render as the nodes did") {
+  // Linking merges them; what escapes differently must still follow
+  // {% autoescape %}, and a url or static bound with "as" stays a node.
+  const std::string body =
+      "{% load static %}<a href=\"{% url 'index' %}\">{% url 'book-detail' 'a&b' %}{% static 'p.css' %}</a>{# c #}"
+      "{% comment %}x{% endcomment %}|{% static 'x.css' as s %}{{ s }}|{% url 'books' as b %}{{ b }}|"
+      "{% if yes %}1{% url 'login' %}2{% endif %}";
+  const Json ctx{{"yes", true}};
+  CHECK(render(body, ctx) ==
+        "<a href=\"/catalog/\">/catalog/book/a&amp;b/static/p.css</a>|/static/x.css|/catalog/books/|1/accounts/login/2");
+  CHECK(render("{% autoescape off %}" + body + "{% endautoescape %}", ctx) ==
+        "<a href=\"/catalog/\">/catalog/book/a&b/static/p.css</a>|/static/x.css|/catalog/books/|1/accounts/login/2");
+  // The same runs inherited: a block's fixed text is merged within the block,
+  // and block.super still finds the parent's.
+  Lib l;
+  l.add("base.html", "{% load static %}[{% block b %}{% static 'p.css' %}-{% url 'index' %}{% endblock %}]")
+      .add("child.html", "{% extends 'base.html' %}{% block b %}{% url 'books' %}+{{ block.super }}{% endblock %}")
+      .link();
+  CHECK(l.render("child.html") == "[/catalog/books/+/static/p.css-/catalog/]");
+}
+
+TEST_CASE("a bound context renders as the object it was bound to, values changed in place included") {
+  Lib l;
+  l.add("inc.html", "{{ a }}/{{ b|default:'none' }}")
+      .add("t.html", "{{ a }} {{ b.c }} {{ missing|default:'-' }} {% include 'inc.html' %} "
+                     "{% include 'inc.html' with b=a only %} {% with a=2 %}{{ a }}{% endwith %}")
+      .link();
+  Json ctx{{"a", 1}, {"b", {{"c", "x<y"}}}};
+  const tmpl::BoundContext bound = l.lib.bind(ctx);
+  std::string out;
+  REQUIRE(l.lib.render("t.html", bound, out, &l.err));
+  CHECK(out == l.render("t.html", ctx));
+  CHECK(out == "1 x&lt;y - 1/{&#x27;c&#x27;: &#x27;x&lt;y&#x27;} /1 2");
+  ctx["a"] = "changed";
+  ctx["b"]["c"] = 3;
+  REQUIRE(l.lib.render("t.html", bound, out, &l.err));
+  CHECK(out == l.render("t.html", ctx));
+  CHECK(out.rfind("changed 3 - ", 0) == 0);
+  // Not an object: nothing is bound, every name is missing.
+  const Json list = Json::array({1, 2});
+  REQUIRE(l.lib.render("t.html", l.lib.bind(list), out, &l.err));
+  CHECK(out == l.render("t.html", list));
+}
