@@ -384,7 +384,7 @@ http::Response App::with_session(const http::Request& req, const std::vector<htt
     for (auto& [name, value] : v.headers) r.add_header(name, value);
   }
   if (!v.log.empty()) logs.push_back({http::LogLevel::error, v.log});
-  if (outcome.set_cookie) r.add_header("Set-Cookie", *outcome.set_cookie);
+  if (outcome.set_cookie) r.add_header("Set-Cookie", std::move(*outcome.set_cookie));
   if (outcome.vary_cookie) r.add_header("Vary", "Cookie");
   if (outcome.error_log) logs.push_back({http::LogLevel::error, *outcome.error_log});
   // Writes the view made (create, delete) stand whatever the status, as in

@@ -34,7 +34,7 @@ class App {
   struct View {
     int status = 200;
     std::function<bool(const middleware::Outcome&, std::string& body, std::string& error)> render;
-    std::string content_type = "text/html; charset=utf-8";
+    http::HeaderText content_type = "text/html; charset=utf-8";
     std::vector<std::pair<std::string, std::string>> headers = {};
     std::string log = {};
   };

@@ -51,6 +51,18 @@ uint32_t Symbols::id(std::string_view s, bool& first) {
 
 bool Symbols::bounded_id(std::string_view s, uint32_t& id, bool& first) { return lookup(s, true, id, first); }
 
+uint32_t Symbols::literal_id(std::string_view literal, bool& first) {
+  const auto address = reinterpret_cast<uintptr_t>(literal.data());
+  LiteralEntry& entry = literals_[static_cast<uint32_t>(address * 2654435761u) >> 26];
+  if (entry.data == literal.data() && entry.size == literal.size()) {
+    first = false;
+    return entry.id;
+  }
+  // Literals are few and fixed: they never reach the bound.
+  entry = {literal.data(), literal.size(), id(literal, first)};
+  return entry.id;
+}
+
 namespace {
 
 class Reader {
@@ -124,22 +136,24 @@ void put_symbol(std::string& out, std::string_view s, Symbols& symbols) {
   put_u32(out, symbols.id(s, first));
   if (first) put_str(out, s);
 }
-// Header names and the values of headers that carry constants go as
-// symbols (after the first response, a number instead of a string to
-// decode); values built from request or session data go as text.
-void put_header_text(std::string& out, std::string_view s, bool constant, Symbols& symbols) {
+// Header names and literal values go as symbols (after the first response,
+// a number instead of a string to decode); values built from request or
+// session data go as text.
+void put_header_text(std::string& out, const http::HeaderText& text, bool is_name, Symbols& symbols) {
+  const std::string_view s = text;
   uint32_t id;
   bool first;
-  if (constant && symbols.bounded_id(s, id, first)) {
-    out += '\1';
-    put_u32(out, id);
-    if (first) put_str(out, s);
-  } else {
+  if (text.is_literal()) {
+    id = symbols.literal_id(s, first);
+  } else if (!is_name || !symbols.bounded_id(s, id, first)) {
     out += '\0';
     put_str(out, s);
+    return;
   }
+  out += '\1';
+  put_u32(out, id);
+  if (first) put_str(out, s);
 }
-bool carries_constant(std::string_view name) { return name != "Set-Cookie" && name != "Location"; }
 
 void put_value(std::string& out, const http::SqlValue& v) {
   out += static_cast<char>(v.type);
@@ -291,9 +305,9 @@ void encode_response(std::string& out, const http::Response& r, Symbols& symbols
   out.reserve(r.body.size() + 512);
   put_u32(out, static_cast<uint32_t>(r.status));
   put_u32(out, static_cast<uint32_t>(r.headers.size()));
-  for (const auto& [k, v] : r.headers) {
-    put_header_text(out, k, true, symbols);
-    put_header_text(out, v, carries_constant(k), symbols);
+  for (const auto& [name, value] : r.headers) {
+    put_header_text(out, name, true, symbols);
+    put_header_text(out, value, false, symbols);
   }
   put_str(out, r.body);
   put_ops(out, r.effects, symbols);

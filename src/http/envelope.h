@@ -25,9 +25,19 @@ class Symbols {
   // added) when `s` is new and the table holds kMaxSymbols already, so no
   // input can grow it without limit.
   bool bounded_id(std::string_view s, uint32_t& id, bool& first);
+  // The same for a string literal of the program (http::HeaderText), known
+  // by its address after the first time: no hashing, no comparison.
+  uint32_t literal_id(std::string_view literal, bool& first);
   static constexpr size_t kMaxSymbols = 4096;
 
  private:
+  struct LiteralEntry {
+    const char* data = nullptr;
+    size_t size = 0;
+    uint32_t id = 0;
+  };
+  // Direct-mapped by address: a program has a few dozen header literals.
+  LiteralEntry literals_[64];
   // The slot that holds `s`, or the empty slot where it would go.
   size_t slot_of(std::string_view s) const;
   bool lookup(std::string_view s, bool bounded, uint32_t& id, bool& first);

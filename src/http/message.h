@@ -131,14 +131,62 @@ struct Log {
   std::string message;
 };
 
+// A response header's name or value. The core's own (Content-Type, the
+// security headers, Set-Cookie...) are string literals, kept by reference:
+// no heap copy per response, and the envelope knows them by address
+// (envelope::Symbols). Any other text is owned.
+class HeaderText {
+ public:
+  HeaderText() = default;
+  // For string literals only: a char array with shorter-lived storage would
+  // be left dangling.
+  template <size_t N>
+  HeaderText(const char (&literal)[N]) : view_(literal, N - 1) {}  // NOLINT: implicit by design
+  HeaderText(std::string text) : owned_(std::move(text)), owns_(true) {}  // NOLINT
+  // The same promise: `literal` points into a string literal.
+  static HeaderText from_literal(std::string_view literal) {
+    HeaderText t;
+    t.view_ = literal;
+    return t;
+  }
+  std::string_view view() const { return owns_ ? std::string_view(owned_) : view_; }
+  operator std::string_view() const { return view(); }  // NOLINT
+  bool is_literal() const { return !owns_; }
+  friend bool operator==(const HeaderText& a, std::string_view b) { return a.view() == b; }
+  friend bool operator!=(const HeaderText& a, std::string_view b) { return a.view() != b; }
+
+ private:
+  std::string_view view_;
+  std::string owned_;
+  bool owns_ = false;
+};
+
+struct Header {
+  HeaderText name, value;
+};
+
 struct Response {
   int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<Header> headers;
   std::string body;
   std::vector<Op> effects;
   std::vector<Log> logs;
 
-  void add_header(std::string_view name, std::string_view value);
+  // CR, LF and NUL are dropped (the text is then owned).
+  void add_header(HeaderText name, HeaderText value);
+  // The common cases, without HeaderText temporaries at every call site.
+  template <size_t N, size_t M>
+  void add_header(const char (&name)[N], const char (&value)[M]) {
+    add_literals(std::string_view(name, N - 1), std::string_view(value, M - 1));
+  }
+  template <size_t N>
+  void add_header(const char (&name)[N], std::string value) {
+    add_named(std::string_view(name, N - 1), std::move(value));
+  }
+
+ private:
+  void add_literals(std::string_view name, std::string_view value);
+  void add_named(std::string_view literal_name, std::string value);
 };
 
 // What the core tells the shim once per isolate (app::App::manifest()).

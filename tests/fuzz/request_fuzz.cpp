@@ -51,7 +51,8 @@ envelope::Input reused;
 void check(const http::Response& r) {
   if (r.status < 200 || r.status > 599) __builtin_trap();
   for (const auto& [k, v] : r.headers)
-    if (k.find_first_of("\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) __builtin_trap();
+    if (k.view().find_first_of("\r\n") != std::string::npos || v.view().find_first_of("\r\n") != std::string::npos)
+      __builtin_trap();
 }
 }  // namespace
 

@@ -85,10 +85,10 @@ TEST_CASE("no CR, LF or NUL ever reaches a response header") {
   r.add_header("X-A\r\n", "one\r\nSet-Cookie: evil=1");
   r.add_header("X-B", std::string("two\0three", 9));
   r.add_header("X-C", "clean");
-  CHECK(r.headers[0].first == "X-A");
-  CHECK(r.headers[0].second == "oneSet-Cookie: evil=1");
-  CHECK(r.headers[1].second == "twothree");
-  CHECK(r.headers[2].second == "clean");
+  CHECK(r.headers[0].name == "X-A");
+  CHECK(r.headers[0].value == "oneSet-Cookie: evil=1");
+  CHECK(r.headers[1].value == "twothree");
+  CHECK(r.headers[2].value == "clean");
 }
 
 TEST_CASE("a line break is found at every position of a header, other control bytes are kept") {
@@ -100,10 +100,10 @@ TEST_CASE("a line break is found at every position of a header, other control by
         value[at] = bad;
         http::Response r;
         r.add_header("X-Value", value);
-        CHECK(r.headers[0].second == std::string(len - 1, 'v'));
+        CHECK(r.headers[0].value == std::string(len - 1, 'v'));
       }
   http::Response r;
   const std::string controls = "a\tb\x0b\x0c\x0e\x7f\xff tail of the header";
   r.add_header("X-Controls", controls);
-  CHECK(r.headers[0].second == controls);
+  CHECK(r.headers[0].value == controls);
 }

@@ -106,8 +106,8 @@ Handled counter_visit(const Json& vector) {
   REQUIRE(r.status == 200);
   Handled h;
   for (const auto& [name, value] : r.headers) {
-    if (name == "Set-Cookie") h.set_cookies.push_back(value);
-    if (name == "Vary") h.vary.push_back(value);
+    if (name == "Set-Cookie") h.set_cookies.emplace_back(value.view());
+    if (name == "Vary") h.vary.emplace_back(value.view());
   }
   return h;
 }

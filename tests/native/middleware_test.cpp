@@ -123,8 +123,8 @@ Result send(const Json& env, const std::string& target, std::optional<std::strin
   out.body = r.body;
   out.logs = r.logs;
   for (const auto& [name, value] : r.headers) {
-    if (lower(name) == "set-cookie") out.set_cookies.push_back(value);
-    if (lower(name) == "vary") out.vary.push_back(value);
+    if (lower(std::string(name.view())) == "set-cookie") out.set_cookies.emplace_back(value.view());
+    if (lower(std::string(name.view())) == "vary") out.vary.emplace_back(value.view());
   }
   return out;
 }

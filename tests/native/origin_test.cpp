@@ -53,9 +53,11 @@ std::string session_cookie(const Json& data) {
   return "sessionid=" + signer.sign_object(data, static_cast<int64_t>(kNow) - 10, true);
 }
 
-std::string header(const std::vector<std::pair<std::string, std::string>>& headers, const std::string& name) {
+// A response's headers or the origin pass's (name, value) pairs.
+template <typename Headers>
+std::string header(const Headers& headers, const std::string& name) {
   for (const auto& [k, v] : headers)
-    if (k == name) return v;
+    if (k == name) return std::string(std::string_view(v));
   return "";
 }
 
@@ -280,6 +282,20 @@ TEST_CASE("envelope symbols: one dense number per string, sent in full once, bou
   CHECK_FALSE(first);
   CHECK(symbols.bounded_id("s4000", id, first));
   CHECK(id == 4000);
+  // A literal is known by its address after the first time, and by its text
+  // to every other way in: one number for one string.
+  envelope::Symbols by_address;
+  static const char kName[] = "Content-Type";
+  const uint32_t literal = by_address.literal_id(kName, first);
+  CHECK(first);
+  CHECK(by_address.literal_id(kName, first) == literal);
+  CHECK_FALSE(first);
+  CHECK(by_address.id(std::string("Content-Type"), first) == literal);
+  CHECK_FALSE(first);
+  CHECK(by_address.literal_id("Content-Type", first) == literal);  // another address, maybe
+  CHECK_FALSE(first);
+  CHECK(by_address.literal_id(std::string_view(kName, 7), first) != literal);  // "Content": same address, shorter
+  CHECK(first);
   // Strings every byte of which matters: lengths around the hash's 4-byte
   // steps, differing only in their last byte, all told apart.
   envelope::Symbols tails;

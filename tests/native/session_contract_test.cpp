@@ -2073,9 +2073,11 @@ struct AppDriver {
     return at == std::string::npos ? -1 : std::atoi(r.body.c_str() + at + marker.size());
   }
   static std::optional<std::string> key_of(const http::Response& r) {
-    for (const auto& [name, value] : r.headers)
+    for (const auto& [name, text] : r.headers) {
+      const std::string_view value = text;
       if (name == "Set-Cookie" && value.rfind("sessionid=", 0) == 0 && value[10] != '"')
-        return value.substr(10, value.find(';') - 10);
+        return std::string(value.substr(10, value.find(';') - 10));
+    }
     return std::nullopt;
   }
 };
