@@ -50,22 +50,27 @@ bool has_line_break(std::string_view s) {
 }
 
 // Literals included: they are the code's own, but the rule has no exceptions.
-HeaderText clean(HeaderText text) {
-  if (!has_line_break(text)) return text;
-  return without_line_breaks(text);
+void clean(HeaderText& text) {
+  if (has_line_break(text)) text = HeaderText(without_line_breaks(text));
 }
 }  // namespace
 
 void Response::add_header(HeaderText name, HeaderText value) {
-  headers.push_back({clean(std::move(name)), clean(std::move(value))});
+  headers.push_back({std::move(name), std::move(value)});
+  clean(headers.back().name);
+  clean(headers.back().value);
 }
 
 void Response::add_literals(std::string_view name, std::string_view value) {
-  add_header(HeaderText::from_literal(name), HeaderText::from_literal(value));
+  headers.push_back({HeaderText::from_literal(name), HeaderText::from_literal(value)});
+  clean(headers.back().name);
+  clean(headers.back().value);
 }
 
 void Response::add_named(std::string_view literal_name, std::string value) {
-  add_header(HeaderText::from_literal(literal_name), HeaderText(std::move(value)));
+  headers.push_back({HeaderText::from_literal(literal_name), HeaderText(std::move(value))});
+  clean(headers.back().name);
+  clean(headers.back().value);
 }
 
 size_t Request::header_bytes() const {
