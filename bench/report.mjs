@@ -435,7 +435,7 @@ if (workerdProfile || profile) {
 L.push('## How to reproduce');
 L.push('');
 L.push('```sh');
-L.push('bench/run.sh              # builds (scripts/build-wasm.sh all, the native benchmark), runs everything, writes BENCHMARKS.md (5-8 minutes)');
+L.push('bench/run.sh              # builds (scripts/build-wasm.sh all, the native benchmark), runs everything, writes BENCHMARKS.md (6-9 minutes)');
 L.push('bench/run.sh --smoke      # every benchmark for a second or so; fails if any answers errors (CI); writes build/bench/BENCHMARKS.smoke.md');
 L.push('bench/run.sh --no-build --no-profile   # with what is built, without the profiles');
 L.push('```');

@@ -38,7 +38,9 @@ const WASI = opt('--wasi');
 const WORK = opt('--work', join(ROOT, 'build/bench/http'));
 const WORKERD = opt('--workerd', join(ROOT, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd'));
 const DURATION = Number(opt('--duration', SMOKE ? 1 : 5));
-const ROUNDS = Number(opt('--rounds', SMOKE ? 1 : 3));
+// Five rounds: on a shared machine one target's CPU per request moves by
+// ±30 % from round to round, and three made the median of ratios swing.
+const ROUNDS = Number(opt('--rounds', SMOKE ? 1 : 5));
 const CONNECTIONS = Number(opt('--connections', 16));
 const BASE_PORT = Number(opt('--port', 18100));
 // A subset for A/B work, e.g. --targets ours,hono,static (ours always runs:
