@@ -8,7 +8,10 @@ import { COUNT_SQL, SECURITY } from './lib/page.js';
 
 /* global LIMIT_PAGE, LIMIT_SET_COOKIE */
 const PAGE = LIMIT_PAGE;
-const HEADERS = [['Content-Type', 'text/html; charset=utf-8'], ...SECURITY, ['Set-Cookie', LIMIT_SET_COOKIE], ['Vary', 'Cookie']];
+// An object, the cheapest form the Response constructor takes: a list of
+// pairs goes through the iterator protocol, ~20 µs more per response in
+// workerd here, which would put the limit that much above what is possible.
+const HEADERS = Object.fromEntries([['Content-Type', 'text/html; charset=utf-8'], ...SECURITY, ['Set-Cookie', LIMIT_SET_COOKIE], ['Vary', 'Cookie']]);
 
 export default {
   async fetch(request, env) {
