@@ -62,15 +62,11 @@ void Response::add_header(HeaderText name, HeaderText value) {
 }
 
 void Response::add_literals(std::string_view name, std::string_view value) {
-  headers.push_back({HeaderText::from_literal(name), HeaderText::from_literal(value)});
-  clean(headers.back().name);
-  clean(headers.back().value);
+  add_header(HeaderText::from_literal(name), HeaderText::from_literal(value));
 }
 
 void Response::add_named(std::string_view literal_name, std::string value) {
-  headers.push_back({HeaderText::from_literal(literal_name), HeaderText(std::move(value))});
-  clean(headers.back().name);
-  clean(headers.back().value);
+  add_header(HeaderText::from_literal(literal_name), HeaderText(std::move(value)));
 }
 
 size_t Request::header_bytes() const {

@@ -143,6 +143,16 @@ class CycleFinder {
   std::vector<const Template*> path_;
 };
 
+// A {% url %} or {% static %} that link() folded, unless it binds a variable.
+template <typename FoldedTag>
+bool folded_output(const Node& node, std::string_view& escaped, std::string_view& raw) {
+  const auto& tag = static_cast<const FoldedTag&>(node);
+  if (!tag.constant || tag.asvar >= 0) return false;
+  raw = *tag.constant;
+  escaped = tag.constant_escaped;
+  return true;
+}
+
 // The node's output when every render gives the same, with autoescaping on
 // and off.
 bool fixed_output(const Node& node, std::string_view& escaped, std::string_view& raw) {
@@ -153,20 +163,10 @@ bool fixed_output(const Node& node, std::string_view& escaped, std::string_view&
     case NodeKind::empty:
       escaped = raw = {};
       return true;
-    case NodeKind::url: {
-      const auto& url = static_cast<const UrlNode&>(node);
-      if (!url.constant || url.asvar >= 0) return false;
-      raw = *url.constant;
-      escaped = url.constant_escaped;
-      return true;
-    }
-    case NodeKind::static_: {
-      const auto& path = static_cast<const StaticNode&>(node);
-      if (!path.constant || path.asvar >= 0) return false;
-      raw = *path.constant;
-      escaped = path.constant_escaped;
-      return true;
-    }
+    case NodeKind::url:
+      return folded_output<UrlNode>(node, escaped, raw);
+    case NodeKind::static_:
+      return folded_output<StaticNode>(node, escaped, raw);
     default:
       return false;
   }

@@ -116,7 +116,8 @@ BoundContext Library::bind(const Json& context) const {
 
 bool Library::render(std::string_view name, const BoundContext& context, std::string& out, Error* err,
                      const RenderInputs& inputs) const {
-  return detail::render_library(*data_, name, *context.json_, &context.by_symbol_, out, err, inputs);
+  const Json& json = context.json_ ? *context.json_ : detail::empty_object();
+  return detail::render_library(*data_, name, json, &context.by_symbol_, out, err, inputs);
 }
 
 bool Library::contains(std::string_view name) const { return data_->find(name) != nullptr; }

@@ -62,12 +62,9 @@ struct Template;
 // templates use up once, so a render finds a variable by its number instead
 // of comparing it with the object's keys.
 class BoundContext {
- public:
-  const Json& json() const { return *json_; }
-
  private:
   friend class Library;
-  const Json* json_ = nullptr;
+  const Json* json_ = nullptr;  // null until bound: renders as an empty context
   std::vector<const Json*> by_symbol_;  // null: not in the object
 };
 

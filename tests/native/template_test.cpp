@@ -414,4 +414,7 @@ TEST_CASE("a bound context renders as the object it was bound to, values changed
   const Json list = Json::array({1, 2});
   REQUIRE(l.lib.render("t.html", l.lib.bind(list), out, &l.err));
   CHECK(out == l.render("t.html", list));
+  // Never bound: an empty context, not a crash.
+  REQUIRE(l.lib.render("t.html", tmpl::BoundContext(), out, &l.err));
+  CHECK(out == l.render("t.html", Json::object()));
 }
