@@ -134,6 +134,8 @@ const cpuOf = (name) => T[name]?.median_cpu_us_per_request;
 }
 
 // ------------------------------------------- what bounds the missed goals
+const PLACE = { kernel: 'kernel', runtime: 'runtime', js: 'JS', gc: 'GC', wasm: 'WASM' };
+const wasmCold = wasmRow(deployed, 20, 0)?.exports_cold_us;
 // Sentences computed from the CPU per request of the floor, the limit and
 // ours, and from the profile inside workerd.
 const bounds = [];
@@ -168,6 +170,14 @@ if (http?.ratios) {
     if (missed.some(([what]) => what.includes('Django')) && T.limit && T.django) {
       const need = 5 * T.django.median_rps;
       bounds.push(`At 5× Django ours would have to serve ${f1(need)} req/s; the limit Worker (the same I/O, no compute) serves ${f1(T.limit.median_rps)}, ${fx(T.limit.median_rps / T.django.median_rps)} Django${T.limit.median_rps < need ? ': out of reach for any Worker with this I/O on this machine (gunicorn\'s two workers use both cores; one Worker isolate runs on one, beside wrk)' : ''}.`);
+    }
+    const pp = http?.process_profiles?.targets;
+    if (pp?.ours && pp?.limit) {
+      const places = http.process_profiles.places;
+      const split = (t) => places.filter((k) => pp[t].by_place_us[k] >= 0.05).map((k) => `${PLACE[k]} ${f1(pp[t].by_place_us[k])}`).join(', ');
+      const over = places.map((k) => [k, pp.ours.by_place_us[k] - pp.limit.by_place_us[k]]).sort((a, b) => b[1] - a[1]);
+      const wasmHot = wasmRow(deployed, 20, 0)?.exports_us;
+      bounds.push(`The whole workerd process, sampled by \`perf\` (µs of CPU per request, medians of ${http.process_profiles.rounds} runs each; Profiles has the table): ${pp.static ? `the floor ${f1(pp.static.us_per_request)} (${split('static')}); ` : ''}the limit ${f1(pp.limit.us_per_request)} (${split('limit')}); ours ${f1(pp.ours.us_per_request)} (${split('ours')}). Ours over the limit, by place: ${over.filter(([, d]) => Math.abs(d) >= 0.5).map(([k, d]) => `${PLACE[k]} ${d >= 0 ? '+' : '−'}${f1(Math.abs(d))}`).join(', ')}.${wasmHot ? ` The module's ${f1(pp.ours.by_place_us.wasm)} µs per request in workerd compare with ${f1(wasmHot)} µs for the same \`ll_request\` under Node (exports only, section 2), where it runs again and again with its code and data in the caches; in workerd it runs once per request between the runtime's own work${wasmCold ? ` (under Node with 2 MiB written between calls, as a stand-in for that, it takes ${f1(wasmCold)} µs)` : ''}.` : ''}`);
     }
     if (workerdProfile) {
       bounds.push(`Where ours' time goes inside the isolate (V8 profile in workerd, share of busy samples; the isolate was busy ${pct(workerdProfile.busy_fraction)} of the profiled run, the rest of the process CPU is workerd's HTTP, I/O and threads): ${cats(workerdProfile, 5)}. The largest category is ${workerdProfile.categories[0].name}; the top functions: ${workerdProfile.top.slice(0, 4).map((t) => `\`${t.fn}\` ${t.pct.toFixed(0)} %`).join(', ')}.`);
@@ -403,6 +413,24 @@ if (workerdProfile || profile) {
     L.push(table(['Category', 'Share of busy samples'], p.categories.map((c) => [c.name, `${c.pct.toFixed(1)} %`])));
     L.push('');
     L.push(table(['Function', 'Share'], p.top.slice(0, 12).map((t) => [`\`${t.fn}\``, `${t.pct.toFixed(1)} %`])));
+    L.push('');
+  }
+  const pp = http?.process_profiles;
+  if (pp?.targets) {
+    const places = pp.places;
+    L.push(`**The whole workerd process** (\`perf record -e cpu-clock\`, one sample per ms of CPU, with V8's perf map naming JIT code; wrk driving a fresh \`workerd serve\` for ${pp.seconds} s, ${pp.rounds} runs per Worker alternating, medians). µs of CPU per request by where it ran: kernel (sockets, scheduling), runtime (workerd's C++: HTTP, Request/Response/Headers, the event loop, V8's API, the allocator), JS (JIT code and V8's builtins), GC (V8's collector and handles), WASM:`);
+    L.push('');
+    L.push(table(['Worker', 'Total', ...places.map((k) => PLACE[k]), 'req/s while sampled'],
+      Object.entries(pp.targets).map(([t, v]) => [LABEL[t] || t, f1(v.us_per_request), ...places.map((k) => f1(v.by_place_us[k])), f1(v.rps)])));
+    L.push('');
+    if (pp.targets.ours) {
+      L.push('Ours, the largest symbols (µs per request; all WASM as one, the deployed module has no names):');
+      L.push('');
+      L.push(table(['Symbol', 'µs / request'], pp.targets.ours.top.map((t) => [`\`${t.symbol}\``, f1(t.us)])));
+      L.push('');
+    }
+  } else if (pp?.unavailable) {
+    L.push(`**The whole workerd process**: not sampled in this run (${pp.unavailable}).`);
     L.push('');
   }
   if (profile?.native) {

@@ -17,7 +17,8 @@
 #   5. WebAssembly linear memory over 100k requests (bench/node/wasm.mjs)
 #   6. scaling tables and plot (bench/report.mjs, bench/plot.py)
 #   profiles: callgrind natively, node --cpu-prof (bench/profile.mjs), the V8
-#   profiler inside workerd over the inspector protocol (bench/workerd/run.mjs)
+#   profiler inside workerd over the inspector protocol and perf on the whole
+#   workerd process (bench/workerd/run.mjs)
 # Everything listens on 127.0.0.1 only. Results: build/bench/results/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +48,10 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # ---------------------------------------------------------------- tools
 need=()
-for p in libbenchmark-dev wrk gunicorn python3-django valgrind python3-matplotlib; do
+# perf only for the profiles (the whole workerd process, bench/workerd/run.mjs)
+pkgs=(libbenchmark-dev wrk gunicorn python3-django valgrind python3-matplotlib)
+[ "$profile" = 1 ] && pkgs+=(linux-perf)
+for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -20,7 +20,7 @@
 // Bare workerd has no D1: every Worker gets the same wrapped binding DB
 // (fake-d1.js, fixed counts). Nothing here listens beyond 127.0.0.1.
 import { spawn, execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
@@ -244,6 +244,80 @@ async function profileWorkerd(name, configFile, url, inspectorPort) {
   return { target: name, seconds: PROFILE_SECONDS, rps_while_profiled: run.rps, ...summarize(stopped.result.profile) };
 }
 
+// The whole process, runtime included (the V8 profiler above sees only JS
+// and WASM): `perf record` samples a fresh workerd serving the target while
+// wrk drives it, one sample per millisecond of CPU (cpu-clock, so no hardware
+// counters are needed), with V8's perf map (--perf-basic-prof) naming the
+// JIT code. Each sample is put in one place: the kernel (sockets, scheduling),
+// WASM, JavaScript (JIT code and V8's builtins), V8's garbage collector, or the
+// runtime (workerd's C++: HTTP, Request/Response/Headers, the event loop, V8's
+// API, the allocator).
+function perfAvailable() {
+  try {
+    execFileSync('perf', ['record', '-q', '-e', 'cpu-clock', '-o', '/dev/null', '--', 'true'], { stdio: 'pipe', timeout: 30000 });
+    return null;
+  } catch (err) {
+    return `perf record failed: ${String((err.stderr && err.stderr.toString()) || err.message).trim().split('\n').slice(-1)[0]}`;
+  }
+}
+
+const PERF_PLACES = ['kernel', 'runtime', 'js', 'gc', 'wasm'];
+function perfPlace(dso, symbol) {
+  if (dso.startsWith('[kernel')) return 'kernel';
+  // V8 names JIT code "JS:<marker><function> <file>:<line>:<col>" for
+  // JavaScript and "JS:<wasm function>-<index>-<tier>" for WASM.
+  if (dso.startsWith('[JIT]')) return /^JS:[*+^~]|\.m?js:\d/.test(symbol) || !/^JS:.*-\d+-(turbofan|liftoff)$/.test(symbol) ? 'js' : 'wasm';
+  if (/^Builtins?_|^Builtin:/.test(symbol)) return 'js';
+  if (/v8::internal::(Heap|Scavenger|MarkCompact|MinorMarkSweep|Sweeper|ConcurrentMarking|IncrementalMarking|MemoryAllocator|GlobalHandles)|cppgc::|GCTracer|HeapTracer/.test(symbol)) return 'gc';
+  return 'runtime';
+}
+
+async function perfProfile(name, configFile, url, port, seconds) {
+  const config = readFileSync(configFile, 'utf8')
+    .replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${port}`)
+    .replace('  sockets =', '  v8Flags = ["--perf-basic-prof"],\n  sockets =');
+  const file = join(WORK, `${name}-perf.capnp`);
+  writeFileSync(file, config);
+  const child = start(`${name}-perf`, WORKERD, ['serve', file], { cwd: WORK });
+  const target = `http://127.0.0.1:${port}/catalog/`;
+  try {
+    await waitUp(target, child, `workerd (${name}, perf)`);
+    wrk(target, cookies[name], 1); // warm: the code tiered up
+    const data = join(WORK, `${name}.perf.data`);
+    const rec = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-c', '1000000', '-p', String(child.pid), '-o', data, '--', 'sleep', String(seconds + 0.5)], { stdio: 'ignore' });
+    const recorded = new Promise((resolve) => rec.on('exit', resolve));
+    await sleep(200);
+    const run = wrk(target, cookies[name], seconds);
+    await recorded;
+    const report = execFileSync('perf', ['report', '-i', data, '--no-children', '-g', 'none', '--sort', 'dso,sym', '-n', '--stdio'],
+      { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+    const samples = Object.fromEntries(PERF_PLACES.map((k) => [k, 0]));
+    const symbols = new Map();
+    for (const line of report.split('\n')) {
+      const m = line.match(/^\s*[\d.]+%\s+(\d+)\s+(\[[^\]]+\](?: tid \d+)?|\S+)\s+\[.\]\s+(.*)$/);
+      if (!m) continue;
+      const n = Number(m[1]);
+      const place = perfPlace(m[2], m[3].trim());
+      samples[place] += n;
+      const key = place === 'wasm' ? '(WASM)' : m[3].trim().replace(/\((?!anonymous).*$/, '').slice(0, 90);
+      symbols.set(key, (symbols.get(key) || 0) + n);
+    }
+    // One sample per ms of CPU: µs per request = samples * 1000 / requests.
+    const per = (n) => (n * 1000) / run.total;
+    const total = Object.values(samples).reduce((a, b) => a + b, 0);
+    return {
+      target: name, seconds, requests: run.total, rps: run.rps, samples: total,
+      us_per_request: per(total),
+      by_place_us: Object.fromEntries(PERF_PLACES.map((k) => [k, per(samples[k])])),
+      top: [...symbols].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([symbol, n]) => ({ symbol, us: per(n) })),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', resolve)));
+    try { rmSync(`/tmp/perf-${child.pid}.map`, { force: true }); } catch {}
+  }
+}
+
 // -------------------------------------------------------------------- main
 
 async function get(url, cookie) {
@@ -393,6 +467,39 @@ try {
       const p = await profileWorkerd(name, join(WORK, `${name}.capnp`), urls[name], inspector++);
       result.profiles.push(p);
       console.log(`profile ${name}: ${p.categories.slice(0, 6).map((c) => `${c.name} ${c.pct.toFixed(0)}%`).join(', ')}`);
+    }
+  }
+  if (PROFILE) {
+    // Where each Worker's CPU goes, whole process: the floor, the limit and
+    // ours, alternating; medians over the rounds.
+    const unavailable = perfAvailable();
+    if (unavailable) {
+      result.process_profiles = { unavailable };
+      console.log(`process profile skipped: ${unavailable}`);
+    } else {
+      const names = ['static', 'limit', 'ours'].filter((n) => order.includes(n));
+      const rounds = SMOKE ? 1 : 3;
+      const seconds = SMOKE ? 1 : 4;
+      const runs = Object.fromEntries(names.map((n) => [n, []]));
+      let perfPort = port + 30;
+      for (let r = 0; r < rounds; r++) {
+        for (const name of r % 2 ? [...names].reverse() : names) {
+          const p = await perfProfile(name, join(WORK, `${name}.capnp`), urls[name], perfPort++, seconds);
+          runs[name].push(p);
+          console.log(`process profile ${name}: ${p.us_per_request.toFixed(1)} µs/request (${PERF_PLACES.map((k) => `${k} ${p.by_place_us[k].toFixed(1)}`).join(', ')}) at ${p.rps.toFixed(0)} req/s`);
+        }
+      }
+      result.process_profiles = { rounds, seconds, period_ms: 1, places: PERF_PLACES, targets: {} };
+      for (const name of names) {
+        const list = runs[name];
+        result.process_profiles.targets[name] = {
+          us_per_request: median(list.map((p) => p.us_per_request)),
+          by_place_us: Object.fromEntries(PERF_PLACES.map((k) => [k, median(list.map((p) => p.by_place_us[k]))])),
+          rps: median(list.map((p) => p.rps)),
+          top: list[list.length - 1].top,
+          runs: list.map(({ top, ...rest }) => rest),
+        };
+      }
     }
   }
   result.workerd_version = execFileSync(WORKERD, ['--version'], { encoding: 'utf8' }).trim();
