@@ -420,9 +420,14 @@ if (workerdProfile || profile) {
     const places = pp.places;
     L.push(`**The whole workerd process** (\`perf record -e cpu-clock\`, one sample per ms of CPU, with V8's perf map naming JIT code; wrk driving a fresh \`workerd serve\` for ${pp.seconds} s, ${pp.rounds} runs per Worker alternating, medians). µs of CPU per request by where it ran: kernel (sockets, scheduling), runtime (workerd's C++: HTTP, Request/Response/Headers, the event loop, V8's API, the allocator), JS (JIT code and V8's builtins), GC (V8's collector and handles), WASM:`);
     L.push('');
-    L.push(table(['Worker', 'Total', ...places.map((k) => PLACE[k]), 'req/s while sampled'],
-      Object.entries(pp.targets).map(([t, v]) => [LABEL[t] || t, f1(v.us_per_request), ...places.map((k) => f1(v.by_place_us[k])), f1(v.rps)])));
+    L.push(table(['Worker', 'Total', ...places.map((k) => PLACE[k]), 'req/s while sampled', 'Total, kernel per run'],
+      Object.entries(pp.targets).map(([t, v]) => [LABEL[t] || t, f1(v.us_per_request), ...places.map((k) => f1(v.by_place_us[k])), f1(v.rps),
+        v.runs.map((r) => `${f1(r.us_per_request)}, ${f1(r.by_place_us.kernel)}`).join('; ')])));
     L.push('');
+    if (pp.cpuidle_driver === 'haltpoll' && pp.guest_halt_poll_ns === '0') {
+      L.push('This machine is a VM guest that halts an idle vCPU at once (cpuidle driver `haltpoll`, `guest_halt_poll_ns` 0): when wrk is waiting for a response, waking it costs workerd an inter-processor interrupt inside its socket write (kernel time, `_raw_spin_unlock_irqrestore` among the symbols), and a slower server leaves wrk waiting more often. Where a run\'s total is high, look at its kernel time first: it is most of the round-to-round spread in section 3.');
+      L.push('');
+    }
     if (pp.targets.ours) {
       L.push('Ours, the largest symbols (µs per request; all WASM as one, the deployed module has no names):');
       L.push('');

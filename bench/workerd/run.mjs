@@ -489,7 +489,13 @@ try {
           console.log(`process profile ${name}: ${p.us_per_request.toFixed(1)} µs/request (${PERF_PLACES.map((k) => `${k} ${p.by_place_us[k].toFixed(1)}`).join(', ')}) at ${p.rps.toFixed(0)} req/s`);
         }
       }
-      result.process_profiles = { rounds, seconds, period_ms: 1, places: PERF_PLACES, targets: {} };
+      // How an idle vCPU waits (a VM's guest): what a wakeup of wrk costs.
+      const sysText = (f) => { try { return readFileSync(f, 'utf8').trim(); } catch { return null; } };
+      result.process_profiles = {
+        rounds, seconds, period_ms: 1, places: PERF_PLACES, targets: {},
+        cpuidle_driver: sysText('/sys/devices/system/cpu/cpuidle/current_driver'),
+        guest_halt_poll_ns: sysText('/sys/module/haltpoll/parameters/guest_halt_poll_ns'),
+      };
       for (const name of names) {
         const list = runs[name];
         result.process_profiles.targets[name] = {
