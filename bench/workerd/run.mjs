@@ -37,10 +37,12 @@ const OUT = opt('--out');
 const WASI = opt('--wasi');
 const WORK = opt('--work', join(ROOT, 'build/bench/http'));
 const WORKERD = opt('--workerd', join(ROOT, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd'));
-const DURATION = Number(opt('--duration', SMOKE ? 1 : 5));
-// Five rounds: on a shared machine one target's CPU per request moves by
-// ±30 % from round to round, and three made the median of ratios swing.
-const ROUNDS = Number(opt('--rounds', SMOKE ? 1 : 5));
+// Eight rounds of 3 s rather than fewer, longer ones: a target's CPU per
+// request flips between two states that each last seconds (on this VM, whether
+// waking wrk costs an interrupt: BENCHMARKS.md, Profiles), so shorter rounds
+// sample more of them and the median of per-round ratios swings less.
+const DURATION = Number(opt('--duration', SMOKE ? 1 : 3));
+const ROUNDS = Number(opt('--rounds', SMOKE ? 1 : 8));
 const CONNECTIONS = Number(opt('--connections', 16));
 const BASE_PORT = Number(opt('--port', 18100));
 // A subset for A/B work, e.g. --targets ours,hono,static (ours always runs:
