@@ -56,6 +56,12 @@ const wanted = (name) => name === 'ours' || name === 'ours_wasi' || ALSO.some((a
 // Profiler over CDP) while wrk drives it.
 const PROFILE = !args.includes('--no-profile');
 const PROFILE_SECONDS = SMOKE ? 1 : 4;
+// Profiles start from a fresh process: V8 moves a WASM function from its
+// baseline compiler (Liftoff) to the optimizing one only after it has run a
+// budget's worth of code, which for the functions a request calls once takes
+// a few seconds at these rates (after 1 s of warm-up 5 % of the module's
+// samples were still Liftoff code; after 5 s, 0.4 %).
+const PROFILE_WARM_SECONDS = SMOKE ? 1 : 5;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
@@ -234,7 +240,7 @@ async function profileWorkerd(name, configFile, url, inspectorPort) {
     if (m.id && pending.has(m.id)) { pending.get(m.id)(m); pending.delete(m.id); }
   };
   await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  wrk(url, cookie, 1); // warm
+  wrk(url, cookie, PROFILE_WARM_SECONDS);
   await send('Profiler.enable');
   await send('Profiler.setSamplingInterval', { interval: 100 });
   await send('Profiler.start');
@@ -284,7 +290,7 @@ async function perfProfile(name, configFile, url, port, seconds) {
   const target = `http://127.0.0.1:${port}/catalog/`;
   try {
     await waitUp(target, child, `workerd (${name}, perf)`);
-    wrk(target, cookies[name], 1); // warm: the code tiered up
+    wrk(target, cookies[name], PROFILE_WARM_SECONDS);
     const data = join(WORK, `${name}.perf.data`);
     const rec = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-c', '1000000', '-p', String(child.pid), '-o', data, '--', 'sleep', String(seconds + 0.5)], { stdio: 'ignore' });
     const recorded = new Promise((resolve) => rec.on('exit', resolve));
