@@ -141,7 +141,7 @@ function leastDisturbed(profiles) {
   if (!profiles?.targets) return null;
   return Object.fromEntries(Object.entries(profiles.targets).map(([t, v]) => {
     const best = v.runs.reduce((a, r) => (r.us_per_request < a.us_per_request ? r : a));
-    return [t, { ...best, top: v.top, runs: v.runs }];
+    return [t, { ...best, top: best.top || v.top, topOf: best.top ? 'that run' : 'the last run', runs: v.runs }];
   }));
 }
 const wasmCold = wasmRow(deployed, 20, 0)?.exports_cold_us;
@@ -438,10 +438,10 @@ if (workerdProfile || profile) {
       L.push('This machine is a VM guest that halts an idle vCPU at once (cpuidle driver `haltpoll`, `guest_halt_poll_ns` 0): when wrk is waiting for a response, waking it costs workerd an inter-processor interrupt inside its socket write (kernel time, `_raw_spin_unlock_irqrestore` among the symbols), and a slower server leaves wrk waiting more often. Where a run\'s total is high, look at its kernel time first: it is most of the round-to-round spread in section 3.');
       L.push('');
     }
-    if (pp.targets.ours) {
-      L.push('Ours, the largest symbols (µs per request; all WASM as one, the deployed module has no names):');
+    if (least.ours?.top) {
+      L.push(`Ours, the largest symbols of ${least.ours.topOf} (µs per request; all WASM as one, the deployed module has no names):`);
       L.push('');
-      L.push(table(['Symbol', 'µs / request'], pp.targets.ours.top.map((t) => [`\`${t.symbol}\``, f1(t.us)])));
+      L.push(table(['Symbol', 'µs / request'], least.ours.top.map((t) => [`\`${t.symbol}\``, f1(t.us)])));
       L.push('');
     }
   } else if (pp?.unavailable) {
