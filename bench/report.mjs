@@ -100,8 +100,10 @@ const cpuOf = (name) => T[name]?.median_cpu_us_per_request;
     const rr = (key, peer) => `${fx(R[key])} req/s (${f1(T.ours.median_rps)} vs ${f1(T[peer].median_rps)}); CPU ${fx(C[key])}`;
     budgets.push(['workerd: ours vs Hono', 'must', '≥ 1.0×', rr('ours_over_hono', 'hono'), R.ours_over_hono >= 1.0]);
     budgets.push(['workerd: ours vs React Router', 'must', '≥ 1.0×', rr('ours_over_react_router', 'react_router'), R.ours_over_react_router >= 1.0]);
-    budgets.push(['workerd: ours vs Hono', 'goal', '≥ 1.3×', fx(R.ours_over_hono), R.ours_over_hono >= 1.3]);
-    budgets.push(['workerd: ours vs React Router', 'goal', '≥ 1.3×', fx(R.ours_over_react_router), R.ours_over_react_router >= 1.3]);
+    // Three decimals where two would print the target itself on the wrong side of it.
+    const fxNear = (x, target) => (x != null && Math.abs(x - target) < 0.005 ? `${x.toFixed(3)}×` : fx(x));
+    budgets.push(['workerd: ours vs Hono', 'goal', '≥ 1.3×', fxNear(R.ours_over_hono, 1.3), R.ours_over_hono >= 1.3]);
+    budgets.push(['workerd: ours vs React Router', 'goal', '≥ 1.3×', fxNear(R.ours_over_react_router, 1.3), R.ours_over_react_router >= 1.3]);
     budgets.push(['workerd: ours vs the static floor', 'goal', '≥ 0.7×', rr('ours_over_floor', 'static'), R.ours_over_floor >= 0.7]);
     budgets.push(['workerd: ours vs Django 3.2 + gunicorn', 'budget', '≥ 5×', `${fx(R.ours_over_django)} req/s (${f1(T.ours.median_rps)} vs ${f1(T.django.median_rps)})`, R.ours_over_django >= 5]);
   }
