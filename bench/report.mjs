@@ -146,6 +146,7 @@ function leastDisturbed(profiles) {
     return [t, { ...best, top: best.top || v.top, topOf: best.top ? 'that run' : 'the last run', runs: v.runs }];
   }));
 }
+const perfLeast = leastDisturbed(http?.process_profiles);
 const wasmCold = wasmRow(deployed, 20, 0)?.exports_cold_us;
 // Sentences computed from the CPU per request of the floor, the limit and
 // ours, and from the profile inside workerd.
@@ -182,7 +183,7 @@ if (http?.ratios) {
       const need = 5 * T.django.median_rps;
       bounds.push(`At 5× Django ours would have to serve ${f1(need)} req/s; the limit Worker (the same I/O, no compute) serves ${f1(T.limit.median_rps)}, ${fx(T.limit.median_rps / T.django.median_rps)} Django${T.limit.median_rps < need ? ': out of reach for any Worker with this I/O on this machine (gunicorn\'s two workers use both cores; one Worker isolate runs on one, beside wrk)' : ''}.`);
     }
-    const pp = leastDisturbed(http?.process_profiles);
+    const pp = perfLeast;
     if (pp?.ours && pp?.limit) {
       const places = http.process_profiles.places;
       const split = (t) => places.filter((k) => pp[t].by_place_us[k] >= 0.05).map((k) => `${PLACE[k]} ${f1(pp[t].by_place_us[k])}`).join(', ');
@@ -429,7 +430,7 @@ if (workerdProfile || profile) {
   const pp = http?.process_profiles;
   if (pp?.targets) {
     const places = pp.places;
-    const least = leastDisturbed(pp);
+    const least = perfLeast;
     L.push(`**The whole workerd process** (\`perf record -e cpu-clock\`, one sample per ms of CPU, with V8's perf map naming JIT code; wrk driving a fresh \`workerd serve\` for ${pp.seconds} s, ${pp.rounds} runs per Worker alternating; the split is the least disturbed run's, the one with the lowest total). µs of CPU per request by where it ran: kernel (sockets, scheduling), runtime (workerd's C++: HTTP, Request/Response/Headers, the event loop, V8's API, the allocator), JS (JIT code and V8's builtins), GC (V8's collector and handles), WASM:`);
     L.push('');
     L.push(table(['Worker', 'Total', ...places.map((k) => PLACE[k]), 'req/s while sampled', 'Total, kernel per run'],
