@@ -9,146 +9,158 @@
 import { ABSENT, CONFIG, LOAD, OP, RESULT, VALUE, VERSION } from './abi.js';
 import { platformImports, wasiImports } from './platform.js';
 
+// The functions a request runs are parenthesized function expressions,
+// `(function name() {...})`: V8 compiles a function on its first call, except
+// such "possibly invoked" ones, which it compiles with the script. The script
+// is loaded when an isolate starts (in Workers, while the TLS handshake is
+// still running); the first request then finds them compiled instead of
+// compiling them itself (~2 ms of its cold start under Node: BENCHMARKS.md,
+// section 4). Class methods and arrow functions are always compiled lazily,
+// hence prototypes and object literals here. Rarely taken paths stay plain
+// functions, compiled only if they run. esbuild's minifier keeps the
+// parentheses (V8's heuristic is documented at https://v8.dev/blog/preparser).
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export class Core {
-  constructor(module, { log = console } = {}) {
-    this.module = module;
-    this.log = log;
+export const Core = (function Core(module, { log = console } = {}) {
+  this.module = module;
+  this.log = log;
+  this.instance = null;
+  this.envJson = null;
+  this.configError = null;
+  this.manifest = null;
+  this.instantiations = 0;
+});
+
+// Per-isolate: instantiate and configure once; again only after a trap (or
+// for another environment).
+Core.prototype.ensure = (function ensure(envJson) {
+  if (this.instance && this.envJson === envJson) return;
+  if (!this.instance) this.instantiate();
+  this.envJson = envJson;
+  try {
+    const bytes = encoder.encode(envJson);
+    this.writeInput(bytes.length).set(bytes);
+    const out = this.output(this.exports.ll_configure(bytes.length));
+    if (out.kind === CONFIG.OK) {
+      this.configError = null;
+      this.manifest = readManifest(out.reader, this.symbols);
+    } else {
+      this.configError = decoder.decode(out.reader.rest());
+      this.manifest = { requestHeaders: [], prefetch: new Map(), engine: '', requestLog: true };
+      this.log.error(this.configError);
+    }
+  } catch (err) {
     this.instance = null;
-    this.envJson = null;
-    this.configError = null;
-    this.manifest = null;
-    this.instantiations = 0;
+    throw new CoreTrap(err);
   }
+});
 
-  // Per-isolate: instantiate and configure once; again only after a trap (or
-  // for another environment).
-  ensure(envJson) {
-    if (this.instance && this.envJson === envJson) return;
-    if (!this.instance) this.instantiate();
-    this.envJson = envJson;
-    this.guarded(() => {
-      const bytes = encoder.encode(envJson);
-      this.writeInput(bytes.length).set(bytes);
-      const out = this.output(this.exports.ll_configure(bytes.length));
-      if (out.kind === CONFIG.OK) {
-        this.configError = null;
-        this.manifest = readManifest(out.reader, this.symbols);
-      } else {
-        this.configError = decoder.decode(out.reader.rest());
-        this.manifest = { requestHeaders: [], prefetch: new Map(), engine: '', requestLog: true };
-        this.log.error(this.configError);
-      }
-    });
-  }
+Core.prototype.instantiate = (function instantiate() {
+  let memory = null;
+  const getMemory = () => memory;
+  const instance = new WebAssembly.Instance(this.module, {
+    ll: platformImports(getMemory),
+    wasi_snapshot_preview1: wasiImports(getMemory, (text) => this.log.error(text)),
+    env: { emscripten_notify_memory_growth() {} },
+  });
+  memory = instance.exports.memory;
+  // The build normally runs both at build time (wasm-ctor-eval) and removes
+  // them; a module built without that runs them here.
+  if (instance.exports._initialize) instance.exports._initialize();
+  if (instance.exports.ll_preload) instance.exports.ll_preload();
+  this.instance = instance;
+  this.exports = instance.exports;
+  this.memory = memory;
+  this.buffer = null;
+  this.inputPtr = 0;
+  this.inputCap = 0;
+  // Strings the module sends once and then by number (bindings, SQL).
+  this.symbols = [];
+  this.instantiations++;
+});
 
-  instantiate() {
-    let memory = null;
-    const getMemory = () => memory;
-    const instance = new WebAssembly.Instance(this.module, {
-      ll: platformImports(getMemory),
-      wasi_snapshot_preview1: wasiImports(getMemory, (text) => this.log.error(text)),
-      env: { emscripten_notify_memory_growth() {} },
-    });
-    memory = instance.exports.memory;
-    // The build normally runs both at build time (wasm-ctor-eval) and removes
-    // them; a module built without that runs them here.
-    if (instance.exports._initialize) instance.exports._initialize();
-    if (instance.exports.ll_preload) instance.exports.ll_preload();
-    this.instance = instance;
-    this.exports = instance.exports;
-    this.memory = memory;
-    this.buffer = null;
-    this.inputPtr = 0;
-    this.inputCap = 0;
-    // Strings the module sends once and then by number (bindings, SQL).
-    this.symbols = [];
-    this.instantiations++;
+// Views of the memory, re-made only when growth replaced its buffer.
+Core.prototype.views = (function views() {
+  const buffer = this.memory.buffer;
+  if (buffer !== this.buffer) {
+    this.buffer = buffer;
+    this.u8 = new Uint8Array(buffer);
+    this.dv = new DataView(buffer);
   }
+});
 
-  // Views of the memory, re-made only when growth replaced its buffer.
-  views() {
-    const buffer = this.memory.buffer;
-    if (buffer !== this.buffer) {
-      this.buffer = buffer;
-      this.u8 = new Uint8Array(buffer);
-      this.dv = new DataView(buffer);
-    }
+// The module's input buffer, at least n bytes. Sized in powers of two, so
+// it stops growing once the largest request has been seen.
+Core.prototype.writeInput = (function writeInput(n) {
+  if (n > this.inputCap) {
+    let cap = 4096;
+    while (cap < n) cap *= 2;
+    this.inputCap = cap;
+    this.inputPtr = this.exports.ll_input(cap);
   }
+  this.views();
+  return this.u8.subarray(this.inputPtr, this.inputPtr + n);
+});
 
-  // The module's input buffer, at least n bytes. Sized in powers of two, so
-  // it stops growing once the largest request has been seen.
-  writeInput(n) {
-    if (n > this.inputCap) {
-      let cap = 4096;
-      while (cap < n) cap *= 2;
-      this.inputCap = cap;
-      this.inputPtr = this.exports.ll_input(cap);
-    }
-    this.views();
-    return this.u8.subarray(this.inputPtr, this.inputPtr + n);
-  }
+Core.prototype.output = (function output(ptr) {
+  this.views();
+  const kind = this.dv.getUint32(ptr, true);
+  const length = this.dv.getUint32(ptr + 4, true);
+  return { kind, reader: new Reader(this.u8, this.dv, ptr + 8, ptr + length, this.symbols) };
+});
 
-  output(ptr) {
-    this.views();
-    const kind = this.dv.getUint32(ptr, true);
-    const length = this.dv.getUint32(ptr + 4, true);
-    return { kind, reader: new Reader(this.u8, this.dv, ptr + 8, ptr + length, this.symbols) };
+// A trap discards the instance so the next request starts clean; so does
+// output the shim cannot read (the symbol tables would disagree).
+Core.prototype.guarded = function guarded(fn) {
+  try {
+    return fn();
+  } catch (err) {
+    this.instance = null;
+    throw new CoreTrap(err);
   }
+};
 
-  // A trap discards the instance so the next request starts clean; so does
-  // output the shim cannot read (the symbol tables would disagree).
-  guarded(fn) {
-    try {
-      return fn();
-    } catch (err) {
-      this.instance = null;
-      throw new CoreTrap(err);
-    }
-  }
+// The manifest's prefetch rule for this path and method, or null.
+Core.prototype.prefetchFor = (function prefetchFor(path, method) {
+  const rule = this.manifest.prefetch.get(path);
+  return rule && rule.methods.includes(method) ? rule : null;
+});
 
-  // The manifest's prefetch rule for this path and method, or null.
-  prefetchFor(path, method) {
-    const rule = this.manifest.prefetch.get(path);
-    return rule && rule.methods.includes(method) ? rule : null;
+// One step of a request: {loads} still needed, or {response}. The
+// response's body is a view of WASM memory, valid until the next call.
+Core.prototype.request = (function request(input, loaded) {
+  try {
+    const length = writeRequest(this, input, loaded);
+    const out = this.output(this.exports.ll_request(length));
+    if (out.kind === RESULT.LOADS) return { loads: readOps(out.reader), response: null, origin: null };
+    if (out.kind === RESULT.ORIGIN) return { loads: null, response: null, origin: readOrigin(out.reader) };
+    return { loads: null, response: readResponse(out.reader), origin: null };
+  } catch (err) {
+    this.instance = null;
+    throw new CoreTrap(err);
   }
+});
 
-  // One step of a request: {loads} still needed, or {response}. The
-  // response's body is a view of WASM memory, valid until the next call.
-  request(input, loaded) {
-    try {
-      const length = writeRequest(this, input, loaded);
-      const out = this.output(this.exports.ll_request(length));
-      if (out.kind === RESULT.LOADS) return { loads: readOps(out.reader), response: null, origin: null };
-      if (out.kind === RESULT.ORIGIN) return { loads: null, response: null, origin: readOrigin(out.reader) };
-      return { loads: null, response: readResponse(out.reader), origin: null };
-    } catch (err) {
-      this.instance = null;
-      throw new CoreTrap(err);
-    }
-  }
+// The effects of the request's attempt-th run failed (FAILURE.*): the
+// response to send, or {retry: ms} to run the request again after a random
+// pause below ms (a compare-and-set lost a race; the core bounds the runs).
+Core.prototype.effectFailure = function effectFailure(kind, attempt = 1) {
+  return this.guarded(() => {
+    const out = this.output(this.exports.ll_effect_failure(kind, attempt));
+    if (out.kind === RESULT.RETRY) return { retry: out.reader.u32() };
+    return { response: readResponse(out.reader) };
+  });
+};
 
-  // The effects of the request's attempt-th run failed (FAILURE.*): the
-  // response to send, or {retry: ms} to run the request again after a random
-  // pause below ms (a compare-and-set lost a race; the core bounds the runs).
-  effectFailure(kind, attempt = 1) {
-    return this.guarded(() => {
-      const out = this.output(this.exports.ll_effect_failure(kind, attempt));
-      if (out.kind === RESULT.RETRY) return { retry: out.reader.u32() };
-      return { response: readResponse(out.reader) };
-    });
-  }
+Core.prototype.scheduled = function scheduled(now) {
+  return this.guarded(() => readResponse(this.output(this.exports.ll_scheduled(now)).reader));
+};
 
-  scheduled(now) {
-    return this.guarded(() => readResponse(this.output(this.exports.ll_scheduled(now)).reader));
-  }
-
-  errorPage(status) {
-    return this.guarded(() => readResponse(this.output(this.exports.ll_error_page(status)).reader));
-  }
-}
+Core.prototype.errorPage = function errorPage(status) {
+  return this.guarded(() => readResponse(this.output(this.exports.ll_error_page(status)).reader));
+};
 
 export class CoreTrap extends Error {
   constructor(cause) {
@@ -166,7 +178,7 @@ export class CoreTrap extends Error {
 // unit (what ASCII needs) and, if some text needs more, sized for the worst
 // case (3 bytes per unit) and written again. Only the headers the manifest
 // names are read.
-function writeRequest(core, input, loaded) {
+const writeRequest = (function writeRequest(core, input, loaded) {
   const names = core.manifest.requestHeaders;
   const values = new Array(names.length);
   let units = input.method.length + input.target.length;
@@ -186,12 +198,17 @@ function writeRequest(core, input, loaded) {
   if (written < 0) written = writer.write(core, input, values, loaded, fixed + 3 * units);
   if (written < 0) throw new Error('request input did not fit its worst-case size');
   return written;
-}
+});
 
 // One writer per isolate: no closures or allocations per request.
-class Writer {
+const writer = {
+  out: null,
+  dv: null,
+  base: 0,
+  pos: 0,
+  overflow: false,
   // Returns the bytes written, or -1 if `bound` was too small.
-  write(core, input, values, loaded, bound) {
+  write: (function write(core, input, values, loaded, bound) {
     this.out = core.writeInput(bound);
     this.dv = core.dv;
     this.base = this.out.byteOffset;
@@ -209,12 +226,12 @@ class Writer {
     for (let i = 0; i < loaded.length && !this.overflow; i++) this.loaded(loaded[i]);
     this.out = null;
     return this.overflow ? -1 : this.pos;
-  }
-  u32(v) {
+  }),
+  u32: (function u32(v) {
     this.dv.setUint32(this.base + this.pos, v, true);
     this.pos += 4;
-  }
-  str(text) {
+  }),
+  str: (function str(text) {
     const out = this.out;
     const start = this.pos + 4;
     const n = text.length;
@@ -237,8 +254,8 @@ class Writer {
     if (read !== n) this.overflow = true;
     this.dv.setUint32(this.base + this.pos, written, true);
     this.pos = start + written;
-  }
-  loaded(l) {
+  }),
+  loaded: (function loaded(l) {
     const out = this.out;
     this.u32(l.tag);
     out[this.pos++] = l.status;
@@ -265,8 +282,8 @@ class Writer {
         if (this.overflow) return;
       }
     }
-  }
-  cell(v) {
+  }),
+  cell: (function cell(v) {
     const out = this.out;
     if (v === null || v === undefined) {
       out[this.pos++] = VALUE.NULL;
@@ -284,12 +301,11 @@ class Writer {
       out[this.pos++] = VALUE.TEXT;
       this.str(String(v));
     }
-  }
-}
-const writer = new Writer();
+  }),
+};
 
 // The pseudo-headers ":scheme" and ":authority" of an absolute URL.
-function urlPart(url, name) {
+const urlPart = (function urlPart(url, name) {
   if (!url) return null;
   const colon = url.indexOf(':');
   if (name === ':scheme') return url.slice(0, colon);
@@ -297,10 +313,10 @@ function urlPart(url, name) {
   const start = colon + 3;
   const end = url.indexOf('/', start);
   return url.slice(start, end < 0 ? url.length : end);
-}
+});
 
 // UTF-16 units (or blob bytes) a loaded answer carries, plus its fixed parts.
-function loadedUnits(l) {
+const loadedUnits = (function loadedUnits(l) {
   if (l.status === LOAD.PENDING) return 0;
   if (l.kind === OP.KV_GET) return (l.value ?? '').length;
   if (l.kind === OP.DO_GET) return (l.value ?? '').length + 8;
@@ -318,78 +334,76 @@ function loadedUnits(l) {
     }
   }
   return n;
-}
+});
 
-class Reader {
-  constructor(u8, dv, pos, end, symbols) {
-    this.u8 = u8;
-    this.dv = dv;
-    this.pos = pos;
-    this.end = end;
-    this.symbols = symbols;
+const Reader = (function Reader(u8, dv, pos, end, symbols) {
+  this.u8 = u8;
+  this.dv = dv;
+  this.pos = pos;
+  this.end = end;
+  this.symbols = symbols;
+});
+Reader.prototype.check = (function check(n) {
+  if (this.pos + n > this.end) throw new Error('core output is truncated');
+});
+Reader.prototype.u8v = (function u8v() {
+  this.check(1);
+  return this.u8[this.pos++];
+});
+Reader.prototype.u32 = (function u32() {
+  this.check(4);
+  const v = this.dv.getUint32(this.pos, true);
+  this.pos += 4;
+  return v;
+});
+Reader.prototype.f64 = (function f64() {
+  this.check(8);
+  const v = this.dv.getFloat64(this.pos, true);
+  this.pos += 8;
+  return v;
+});
+// A view of WASM memory: valid until the next call into the module.
+Reader.prototype.raw = (function raw() {
+  const n = this.u32();
+  this.check(n);
+  const b = this.u8.subarray(this.pos, this.pos + n);
+  this.pos += n;
+  return b;
+});
+Reader.prototype.rest = (function rest() {
+  return this.u8.subarray(this.pos, this.end);
+});
+Reader.prototype.str = (function str() {
+  const b = this.raw();
+  // Header names and values are mostly short ASCII: building the string
+  // directly is several times cheaper than a TextDecoder call.
+  if (b.length <= 128) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) ascii &&= b[i] < 0x80;
+    if (ascii) return String.fromCharCode.apply(null, b);
   }
-  check(n) {
-    if (this.pos + n > this.end) throw new Error('core output is truncated');
-  }
-  u8v() {
-    this.check(1);
-    return this.u8[this.pos++];
-  }
-  u32() {
-    this.check(4);
-    const v = this.dv.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-  f64() {
-    this.check(8);
-    const v = this.dv.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
-  // A view of WASM memory: valid until the next call into the module.
-  raw() {
-    const n = this.u32();
-    this.check(n);
-    const b = this.u8.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return b;
-  }
-  rest() {
-    return this.u8.subarray(this.pos, this.end);
-  }
-  str() {
-    const b = this.raw();
-    // Header names and values are mostly short ASCII: building the string
-    // directly is several times cheaper than a TextDecoder call.
-    if (b.length <= 128) {
-      let ascii = true;
-      for (let i = 0; i < b.length; i++) ascii &&= b[i] < 0x80;
-      if (ascii) return String.fromCharCode.apply(null, b);
-    }
-    return decoder.decode(b);
-  }
-  // A header name or value: a symbol (1) or text (0).
-  text() {
-    return this.u8v() === 1 ? this.symbol() : this.str();
-  }
-  symbol() {
-    const id = this.u32();
-    if (id === this.symbols.length) this.symbols.push(this.str());
-    if (id >= this.symbols.length) throw new Error(`core output names unknown symbol ${id}`);
-    return this.symbols[id];
-  }
-  value() {
-    const type = this.u8v();
-    if (type === VALUE.NULL) return null;
-    if (type === VALUE.NUMBER) return this.f64();
-    if (type === VALUE.TEXT) return this.str();
-    if (type === VALUE.BLOB) return this.raw().slice();
-    throw new Error(`core output has unknown value type ${type}`);
-  }
-}
+  return decoder.decode(b);
+});
+// A header name or value: a symbol (1) or text (0).
+Reader.prototype.text = (function text() {
+  return this.u8v() === 1 ? this.symbol() : this.str();
+});
+Reader.prototype.symbol = (function symbol() {
+  const id = this.u32();
+  if (id === this.symbols.length) this.symbols.push(this.str());
+  if (id >= this.symbols.length) throw new Error(`core output names unknown symbol ${id}`);
+  return this.symbols[id];
+});
+Reader.prototype.value = (function value() {
+  const type = this.u8v();
+  if (type === VALUE.NULL) return null;
+  if (type === VALUE.NUMBER) return this.f64();
+  if (type === VALUE.TEXT) return this.str();
+  if (type === VALUE.BLOB) return this.raw().slice();
+  throw new Error(`core output has unknown value type ${type}`);
+});
 
-function readOps(r) {
+const readOps = (function readOps(r) {
   const ops = [];
   for (let n = r.u32(); n > 0; n--) {
     const op = { kind: r.u8v(), flags: r.u8v(), tag: r.u32(), binding: r.symbol() };
@@ -424,9 +438,9 @@ function readOps(r) {
     ops.push(op);
   }
   return ops;
-}
+});
 
-function readManifest(r, symbols) {
+const readManifest = (function readManifest(r, symbols) {
   const version = r.u32();
   if (version !== VERSION) throw new Error(`core speaks envelope version ${version}, the shim ${VERSION}`);
   const requestHeaders = [];
@@ -441,7 +455,7 @@ function readManifest(r, symbols) {
   }
   const engine = r.str();
   return { requestHeaders, prefetch, engine, requestLog: r.u8v() === 1 };
-}
+});
 
 // How to pass a request to the origin (src/http/message.h, OriginPass).
 function readOrigin(r) {
@@ -466,7 +480,7 @@ function readOrigin(r) {
 // Response constructor reads an object's own properties, but walks a sequence
 // of pairs through the JS iterator protocol, a call back into JS per pair:
 // in workerd that cost ~30 µs per response for our eight headers.
-function readResponse(r) {
+const readResponse = (function readResponse(r) {
   const status = r.u32();
   let headers = {};
   let pairs = null;
@@ -488,4 +502,4 @@ function readResponse(r) {
   const logs = [];
   for (let n = r.u32(); n > 0; n--) logs.push({ level: r.u8v(), message: r.str() });
   return { status, headers, body, effects, logs };
-}
+});

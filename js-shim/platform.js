@@ -1,9 +1,11 @@
 // Platform services the WASM core imports (module "ll") because only the
 // runtime has them: the CSPRNG, and node:zlib (synchronous in Node and in
 // workerd with nodejs_compat). SHA-256 and HMAC run inside the module.
+// Every instantiation runs the two builders below: parenthesized, so V8
+// compiles them with the script (js-shim/core.js says why).
 import { deflateSync, inflateSync } from 'node:zlib';
 
-export function platformImports(getMemory) {
+export const platformImports = (function platformImports(getMemory) {
   const bytes = (ptr, len) => new Uint8Array(getMemory().buffer, ptr, len);
   return {
     // Only when the core mints a session key.
@@ -28,7 +30,7 @@ export function platformImports(getMemory) {
       return result.length;
     },
   };
-}
+});
 
 // The few WASI calls libc can make. The core never does I/O; these exist so
 // that abort messages reach the log and exit becomes a catchable error.
@@ -39,7 +41,7 @@ export class ModuleExit extends Error {
   }
 }
 
-export function wasiImports(getMemory, log) {
+export const wasiImports = (function wasiImports(getMemory, log) {
   const ENOSYS = 52;
   return {
     fd_write(fd, iovs, iovsLen, nwritten) {
@@ -62,4 +64,4 @@ export function wasiImports(getMemory, log) {
       throw new ModuleExit(code);
     },
   };
-}
+});

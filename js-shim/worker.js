@@ -8,32 +8,35 @@
 // (the ORIGIN setting), the shim streams it to the origin and back as the
 // core describes. It makes no session or page decisions. One JSON log line
 // per request.
+// The functions every request runs are parenthesized function expressions,
+// compiled with the script rather than on the first request (js-shim/core.js
+// says why); the rarer paths (effects, the origin, retries) are plain ones.
 import { FAILURE, FLAG, LOAD, OP } from './abi.js';
 import { Core, CoreTrap } from './core.js';
 
 const LOG_LEVELS = ['log', 'warn', 'error'];
 
 // Only plain variables and secrets configure the core; bindings are objects.
-export function envJson(env) {
+export const envJson = (function envJson(env) {
   const vars = {};
   for (const [name, value] of Object.entries(env || {})) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') vars[name] = value;
   }
   return JSON.stringify(vars);
-}
+});
 
 // path + query of an absolute URL without a URL object: after "scheme://host".
-function targetOf(url) {
+const targetOf = (function targetOf(url) {
   const slash = url.indexOf('/', url.indexOf('//') + 2);
   if (slash < 0) return '/';
   const hash = url.indexOf('#', slash);
   return hash < 0 ? url.slice(slash) : url.slice(slash, hash);
-}
+});
 
-function pathOf(target) {
+const pathOf = (function pathOf(target) {
   const q = target.indexOf('?');
   return q < 0 ? target : target.slice(0, q);
-}
+});
 
 const MAX_LOAD_ROUNDS = 4;
 // A binding that never answers must not hold the visitor: past these limits
@@ -45,71 +48,82 @@ const WRITE_TIMEOUT_MS = 3000;
 // current turn's microtasks have run: a binding that has already answered (a
 // cached read in the runtime, a local fake) costs no timer, and a Worker's
 // timers are not free (setTimeout and clearTimeout each cross into the runtime).
-function withTimeout(promise, ms, what) {
-  return new Promise((resolve, reject) => {
+const withTimeout = (function withTimeout(promise, ms, what) {
+  return new Promise((function (resolve, reject) {
     let settled = false;
     let timer = 0;
     promise.then(
-      (value) => {
+      (function (value) {
         settled = true;
         if (timer) clearTimeout(timer);
         resolve(value);
-      },
-      (err) => {
+      }),
+      (function (err) {
         settled = true;
         if (timer) clearTimeout(timer);
         reject(err);
-      },
+      }),
     );
     // A promise job, not queueMicrotask: that one is a runtime API call.
-    Promise.resolve().then(() => {
+    Promise.resolve().then((function () {
       if (!settled) timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    });
-  });
-}
+    }));
+  }));
+});
 
 // D1 statements prepared once per binding object and SQL text (the core
 // sends each SQL text once per instance anyway).
 const prepared = new WeakMap();
-function statement(db, op) {
+const statement = (function statement(db, op) {
   let bySql = prepared.get(db);
   if (!bySql) prepared.set(db, (bySql = new Map()));
   let stmt = bySql.get(op.sql);
   if (!stmt) bySql.set(op.sql, (stmt = db.prepare(op.sql)));
   return op.params.length ? stmt.bind(...op.params) : stmt;
-}
+});
 
-const answerTo = (op, status, value = '', rows = null, version = 0) =>
-  ({ tag: op.tag, kind: op.kind, status, value, rows, version });
+const answerTo = (function answerTo(op, status, value = '', rows = null, version = 0) {
+  return { tag: op.tag, kind: op.kind, status, value, rows, version };
+});
 
 // The Durable Object named by an op's key in its namespace binding
 // (worker/session_object.js: load, save, remove over RPC).
 const objectFor = (namespace, op) => namespace.get(namespace.idFromName(op.key));
 
-const d1Read = (db, name, ops) =>
-  withTimeout(db.batch(ops.map((op) => statement(db, op))), LOAD_TIMEOUT_MS, `D1 batch on ${name}`);
+const d1Read = (function d1Read(db, name, ops) {
+  const statements = new Array(ops.length);
+  for (let i = 0; i < ops.length; i++) statements[i] = statement(db, ops[i]);
+  return withTimeout(db.batch(statements), LOAD_TIMEOUT_MS, `D1 batch on ${name}`);
+});
 
 // The answers to a batch of D1 statements, or failures for all of them.
-function d1Answers(name, ops, answers, log) {
-  return ops.map((op, k) => {
+const d1Answers = (function d1Answers(name, ops, answers, log) {
+  const out = new Array(ops.length);
+  for (let k = 0; k < ops.length; k++) {
     const rows = answers?.[k]?.results;
     // Rows are objects; anything else is a failed read, never "no row".
-    if (Array.isArray(rows) && rows.every((row) => row !== null && typeof row === 'object')) {
-      return answerTo(op, LOAD.OK, '', rows);
+    let ok = Array.isArray(rows);
+    for (let i = 0; ok && i < rows.length; i++) ok = rows[i] !== null && typeof rows[i] === 'object';
+    if (ok) {
+      out[k] = answerTo(ops[k], LOAD.OK, '', rows);
+    } else {
+      log.error(`D1 batch on ${name} answered something that is not rows`);
+      out[k] = answerTo(ops[k], LOAD.FAILED);
     }
-    log.error(`D1 batch on ${name} answered something that is not rows`);
-    return answerTo(op, LOAD.FAILED);
-  });
-}
+  }
+  return out;
+});
 
 // One round of loads: KV gets run concurrently; D1 queries on one binding go
 // in one batch (one round trip, one snapshot). A failure, or a call without
 // an answer within LOAD_TIMEOUT_MS, is reported to the core as a failed load,
 // never as "missing".
-async function runLoads(env, ops, log) {
+const runLoads = (async function runLoads(env, ops, log) {
   // The common round (the home page's counts): D1 statements on one binding.
   const first = ops[0].binding;
-  if (env[first] && ops.every((op) => op.kind === OP.D1_QUERY && op.binding === first)) {
+  let oneBatch = !!env[first];
+  for (let i = 0; oneBatch && i < ops.length; i++) oneBatch = ops[i].kind === OP.D1_QUERY && ops[i].binding === first;
+  if (oneBatch) {
     const db = env[first];
     try {
       return d1Answers(first, ops, await d1Read(db, first, ops), log);
@@ -170,7 +184,7 @@ async function runLoads(env, ops, log) {
   }
   await Promise.all(pending);
   return results;
-}
+});
 
 // KV allows one write per second to a key and answers faster ones with 429:
 // retry within the request's budget before giving up with a 503.
@@ -287,10 +301,10 @@ async function runEffects(env, effects, log) {
 // The core leaves HEAD, 204 and 304 bodies empty; a Response must then have
 // a null body. The body is copied by the Response constructor (Fetch's
 // "extract a body" copies a BufferSource), so a view of WASM memory is safe.
-function toResponse(answer, log) {
+const toResponse = (function toResponse(answer, log) {
   for (const entry of answer.logs) log[LOG_LEVELS[entry.level] || 'log'](entry.message);
   return new Response(answer.body.length ? answer.body : null, { status: answer.status, headers: answer.headers });
-}
+});
 
 // The core said this request is the origin's: send it there as the core
 // describes (same method, the body streamed, the headers changed as listed,
@@ -337,7 +351,7 @@ const LAST_RESORT = () =>
 // workerd passes the same env object to every request of an isolate:
 // serialize it once per object, not per request.
 const envJsonCache = new WeakMap();
-function envJsonOf(env) {
+const envJsonOf = (function envJsonOf(env) {
   if (!env || typeof env !== 'object') return envJson(env);
   let json = envJsonCache.get(env);
   if (json === undefined) {
@@ -345,11 +359,11 @@ function envJsonOf(env) {
     envJsonCache.set(env, json);
   }
   return json;
-}
+});
 
 // options: log (console by default), fetch (how to reach the origin;
 // globalThis.fetch by default).
-export function createWorker(wasmModule, options = {}) {
+export const createWorker = (function createWorker(wasmModule, options = {}) {
   const log = options.log || console;
   const fetchImpl = options.fetch || ((url, init) => globalThis.fetch(url, init));
   const core = new Core(wasmModule, { log });
@@ -357,7 +371,7 @@ export function createWorker(wasmModule, options = {}) {
   // One structured line per request (Workers Logs indexes JSON lines), unless
   // REQUEST_LOG is off. The request's url and method are read once: each read
   // of them crosses into the runtime and makes a new string.
-  async function fetch(request, env) {
+  const fetch = (async function fetch(request, env) {
     const started = Date.now();
     const url = request.url;
     const method = request.method;
@@ -374,9 +388,9 @@ export function createWorker(wasmModule, options = {}) {
       ms: Date.now() - started,
     }));
     return response;
-  }
+  });
 
-  async function serve(request, env, url, method, target, started, served) {
+  const serve = (async function serve(request, env, url, method, target, started, served) {
     try {
       core.ensure(envJsonOf(env));
       // attempt > 1: a run after a compare-and-set lost its race (the core
@@ -437,7 +451,7 @@ export function createWorker(wasmModule, options = {}) {
         return LAST_RESORT();
       }
     }
-  }
+  });
 
   // The Cron Trigger: Django's clearsessions for the database engines.
   async function scheduled(controller, env) {
@@ -448,4 +462,4 @@ export function createWorker(wasmModule, options = {}) {
   }
 
   return { fetch, scheduled, core };
-}
+});

@@ -33,6 +33,7 @@ async function prewarmRuntime() {
   const u = new URL('http://localhost/x?y=1');
   const req = new Request(u, { headers: { cookie: 'a=b' } });
   for (const _ of req.headers);
+  if (!req.url || !req.method || req.headers.get('cookie') !== 'a=b') throw new Error('prewarm: Request is broken');
   const h = new Headers();
   h.append('set-cookie', 'a=b');
   await new Response(new TextEncoder().encode('x'), { status: 200, headers: h }).text();
