@@ -461,5 +461,19 @@ export const createWorker = (function createWorker(wasmModule, options = {}) {
     await runEffects(env, answer.effects, log);
   }
 
-  return { fetch, scheduled, core };
+  // Per-isolate set-up ahead of the first request: instantiate the module and
+  // configure it from the Worker's variables (worker/index.js passes
+  // cloudflare:workers' env at start-up, which Workers run while the TLS
+  // handshake is still going on). Whatever goes wrong here is logged and left
+  // to the first request, whose ensure() runs again and answers as it would
+  // have anyway.
+  function prepare(env) {
+    try {
+      core.ensure(envJsonOf(env));
+    } catch (err) {
+      log.error(err instanceof CoreTrap ? `${err.message}; the first request re-creates the instance` : err);
+    }
+  }
+
+  return { fetch, scheduled, prepare, core };
 });

@@ -207,3 +207,48 @@ describe('configuration', () => {
     }
   });
 });
+
+// worker/index.js calls prepare(env) when the isolate starts (cloudflare:workers'
+// env), so that its first request finds the module instantiated and configured.
+describe('prepare: the per-isolate set-up before the first request', () => {
+  for (const [toolchain, path] of Object.entries(MODULES)) {
+    test(`${toolchain}: configures once, and the requests with the same variables reuse it`, async () => {
+      const worker = workerFor(path, { log: recordingConsole() });
+      worker.prepare({ ...env });
+      assert.equal(worker.core.instantiations, 1);
+      assert.ok(worker.core.manifest, 'configured before any request');
+      const configured = worker.core.manifest;
+      // A request's env is another object with the same variables.
+      const first = await visit(worker, { ...env });
+      const second = await visit(worker, env, { cookie: `sessionid=${cookieValue(first.setCookie)}` });
+      assert.equal(first.visits, 1);
+      assert.equal(second.visits, 2);
+      assert.equal(worker.core.instantiations, 1, 'not instantiated again');
+      assert.equal(worker.core.manifest, configured, 'not configured again');
+    });
+  }
+
+  test('a configuration error is logged at start-up, never thrown, and the requests answer it as before', async () => {
+    const log = recordingConsole();
+    const worker = workerFor(MODULES.wasi, { log });
+    const bad = { ...env, SESSION_COOKIE_AGE: 'two weeks' };
+    assert.doesNotThrow(() => worker.prepare(bad));
+    assert.ok(log.lines.some((l) => l.level === 'error' && l.text.includes('SESSION_COOKIE_AGE')), 'logged when the isolate starts');
+    const r = await visit(worker, bad);
+    assert.equal(r.status, 500);
+    assert.doesNotMatch(r.body, /SESSION_COOKIE_AGE/, 'internals stay out of the page');
+    // Fixed variables (a new deployment's env) configure it again.
+    const good = await visit(worker, env);
+    assert.equal(good.status, 200);
+    assert.equal(good.visits, 1);
+  });
+
+  test('variables that differ from the start-up ones configure the instance again', async () => {
+    const worker = workerFor(MODULES.wasi, { log: recordingConsole() });
+    worker.prepare({ ...env, SESSION_COOKIE_NAME: 'startup' });
+    const r = await visit(worker, env);
+    assert.equal(r.status, 200);
+    assert.match(r.setCookie, /^sessionid=/, 'the request\'s variables win');
+    assert.equal(worker.core.instantiations, 1, 'the same instance, configured again');
+  });
+});
