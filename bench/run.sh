@@ -120,6 +120,7 @@ writeFileSync(process.argv[2], JSON.stringify({
   gunicorn: dpkg('gunicorn'),
   commit: sh('git rev-parse --short HEAD'),
   dirty: sh('git status --porcelain --untracked-files=no') !== '',
+  dirty_files: sh('git status --porcelain --untracked-files=no').split('\n').filter(Boolean).map((l) => l.slice(3)),
   load_start: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   deployed_module: process.argv[4],
 }, null, 1));
