@@ -63,7 +63,7 @@ Core.prototype.instantiate = (function instantiate() {
   const instance = new WebAssembly.Instance(this.module, {
     ll: platformImports(getMemory),
     wasi_snapshot_preview1: wasiImports(getMemory, (text) => this.log.error(text)),
-    env: { emscripten_notify_memory_growth() {} },
+    env: { emscripten_notify_memory_growth: (function emscripten_notify_memory_growth() {}) },
   });
   memory = instance.exports.memory;
   // The build normally runs both at build time (wasm-ctor-eval) and removes

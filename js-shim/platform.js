@@ -58,8 +58,10 @@ export const wasiImports = (function wasiImports(getMemory, log) {
       if (text.trim()) log(text.trimEnd());
       return 0;
     },
-    fd_close: () => ENOSYS,
-    fd_seek: () => ENOSYS,
+    // Parenthesized: otherwise V8 compiles these two when the module is
+    // instantiated (tests/node/first_request.test.js).
+    fd_close: (function fd_close() { return ENOSYS; }),
+    fd_seek: (function fd_seek() { return ENOSYS; }),
     proc_exit(code) {
       throw new ModuleExit(code);
     },

@@ -467,13 +467,13 @@ export const createWorker = (function createWorker(wasmModule, options = {}) {
   // handshake is still going on). Whatever goes wrong here is logged and left
   // to the first request, whose ensure() runs again and answers as it would
   // have anyway.
-  function prepare(env) {
+  const prepare = (function prepare(env) {
     try {
       core.ensure(envJsonOf(env));
     } catch (err) {
       log.error(err instanceof CoreTrap ? `${err.message}; the first request re-creates the instance` : err);
     }
-  }
+  });
 
   return { fetch, scheduled, prepare, core };
 });
