@@ -35,11 +35,14 @@
 //                         SELECTs) that reached the real bindings
 // An unknown fault name answers 400, so a typo cannot make a test pass.
 import wasmModule from '../../build/wasm-wasi-test/src/core.wasm';
+import { env } from 'cloudflare:workers';
 import { createWorker } from '../../js-shim/worker.js';
 
 export { SessionObject } from '../../worker/session_object.js';
 
 const worker = createWorker(wasmModule);
+// As worker/index.js does: configured when the isolate starts.
+worker.prepare(env);
 
 const FAULTS = new Set([
   'none',
