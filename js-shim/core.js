@@ -14,11 +14,12 @@ import { platformImports, wasiImports } from './platform.js';
 // such "possibly invoked" ones, which it compiles with the script. The script
 // is loaded when an isolate starts (in Workers, while the TLS handshake is
 // still running); the first request then finds them compiled instead of
-// compiling them itself (~2 ms of its cold start under Node: BENCHMARKS.md,
-// section 4). Class methods and arrow functions are always compiled lazily,
-// hence prototypes and object literals here. Rarely taken paths stay plain
-// functions, compiled only if they run. esbuild's minifier keeps the
-// parentheses (V8's heuristic is documented at https://v8.dev/blog/preparser).
+// compiling them itself (~2 ms of its cold start under Node: README.md, "The
+// JS/WASM boundary"; tests/node/first_request.test.js keeps it so). Class
+// methods and arrow functions are always compiled lazily, hence prototypes and
+// object literals here. Rarely taken paths stay plain functions, compiled only
+// if they run. esbuild's minifier keeps the parentheses (V8's heuristic is
+// documented at https://v8.dev/blog/preparser).
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
