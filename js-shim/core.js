@@ -53,8 +53,7 @@ Core.prototype.ensure = (function ensure(envJson) {
       this.log.error(this.configError);
     }
   } catch (err) {
-    this.instance = null;
-    throw new CoreTrap(err);
+    throw this.trapped(err);
   }
 });
 
@@ -114,12 +113,18 @@ Core.prototype.output = (function output(ptr) {
 
 // A trap discards the instance so the next request starts clean; so does
 // output the shim cannot read (the symbol tables would disagree).
+Core.prototype.trapped = function trapped(err) {
+  this.instance = null;
+  return new CoreTrap(err);
+};
+
+// Runs fn, discarding the instance if it fails (the paths that run rarely;
+// ensure and request do the same inline, so no closure is made per call).
 Core.prototype.guarded = function guarded(fn) {
   try {
     return fn();
   } catch (err) {
-    this.instance = null;
-    throw new CoreTrap(err);
+    throw this.trapped(err);
   }
 };
 
@@ -139,8 +144,7 @@ Core.prototype.request = (function request(input, loaded) {
     if (out.kind === RESULT.ORIGIN) return { loads: null, response: null, origin: readOrigin(out.reader) };
     return { loads: null, response: readResponse(out.reader), origin: null };
   } catch (err) {
-    this.instance = null;
-    throw new CoreTrap(err);
+    throw this.trapped(err);
   }
 });
 
