@@ -183,6 +183,22 @@ if (http?.ratios) {
       const need = 5 * T.django.median_rps;
       bounds.push(`At 5× Django ours would have to serve ${f1(need)} req/s; the limit Worker (the same I/O, no compute) serves ${f1(T.limit.median_rps)}, ${fx(T.limit.median_rps / T.django.median_rps)} Django${T.limit.median_rps < need ? ': out of reach for any Worker with this I/O on this machine (gunicorn\'s two workers use both cores; one Worker isolate runs on one, beside wrk)' : ''}.`);
     }
+    const core = http.core_cost_us;
+    if (core?.cold != null && core?.hot != null && R.ours_replayed_over_limit && (core.cold <= 0 || core.hot <= 0)) {
+      bounds.push(`The diagnostic builds that price the core (its answer replayed, the core called twice) differ from ours by less than this run's noise (${f1(core.cold)} and ${f1(core.hot)} µs of CPU per request): no price for the core from this run.`);
+    } else if (core?.cold != null && core?.hot != null && R.ours_replayed_over_limit) {
+      const vsDjango = R.ours_replayed_over_django;
+      let django = '';
+      if (vsDjango && T.django && R.ours_over_django < 5) {
+        // req/s taken as inversely proportional to CPU per request.
+        const fit = (o * T.ours.median_rps) / (5 * T.django.median_rps);
+        const coreFit = core.cold - (o - fit);
+        const left = coreFit <= 0 ? 'less than ours without the core'
+          : `which leaves the core ${f1(coreFit)} µs${coreFit < core.hot ? ', less than it takes even hot' : ''}`;
+        django = ` With the core's answer replayed ours serves ${fx(vsDjango)} Django's req/s; at 5× ours would have to fit in about ${f1(fit)} µs per request, ${left}.`;
+      }
+      bounds.push(`The core priced inside workerd, from the two diagnostic builds (medians of per-round differences of CPU per request): it costs ${f1(core.cold)} µs as it runs, once per request after the runtime's own work; called again at once, with its code and data still in the CPU caches, ${f1(core.hot)} µs. Ours with the core's answer replayed serves ${fx(R.ours_replayed_over_limit)} the limit's req/s, ours ${fx(R.ours_over_limit)}: what separates ours from the limit is the core, ${core.cold > core.hot ? `and ${f1(core.cold - core.hot)} µs of it is the caches it finds cold` : 'and it costs no more cold than hot in this run'}.${django}`);
+    }
     const pp = perfLeast;
     if (pp?.ours && pp?.limit) {
       const places = http.process_profiles.places;
@@ -234,6 +250,7 @@ if (http?.ratios) {
 const LABEL = {
   static: 'static floor', limit: 'limit (same I/O, no compute)', ours: 'ours', ours_logged: 'ours with REQUEST_LOG on (its default)',
   ours_wasi: 'ours, WASI module swapped in',
+  ours_replayed: 'ours, the core\'s answer replayed (diagnostic)', ours_twice: 'ours, the core called twice (diagnostic)',
   js: 'plain JS', hono: 'Hono', react_router: 'React Router', django: 'Django 3.2 + gunicorn',
 };
 
@@ -318,10 +335,10 @@ if (wasm?.speed) {
 L.push('## 3. Through workerd, against other Workers and Django (wrk)');
 L.push('');
 if (http) {
-  L.push(`Bare \`workerd serve\` (${http.workerd_version || '?'}), one process per Worker, loopback only. Targets: the **static floor** (\`bench/workerd/static-worker.js\`: ours\' page as a constant, nothing computed); the **limit** (\`limit-worker.js\`: the same request and response bytes and the same D1 batch as ours, zero compute: the best any Worker doing this job could do); **ours** (the \`wrangler deploy --dry-run\` bundle: index.js + the .wasm, with \`REQUEST_LOG\` off: the peers log nothing) and **ours with \`REQUEST_LOG\` on** (its default: one \`console.log\` per request, which bare workerd writes to stdout); the same job in **plain JS** (\`js-worker.js\`: WebCrypto + a template literal), with **Hono**\'s signed cookies (\`hono-worker.js\`) and with **React Router**\'s \`createCookieSessionStorage\` (\`react-router-worker.js\`), each bundled with esbuild; **Django 3.2 + gunicorn** (2 sync workers, no keep-alive, the same \`src/templates/\`). D1 is a fake in every Worker (bare workerd has none: \`fake-d1.js\`, fixed counts). Every target is checked first (200, the visit counted from the cookie, a new cookie; ours, plain JS, the floor and Django serve byte-identical HTML) and any non-2xx under load fails the run. wrk ${http.wrk_threads} thread, ${http.connections} connections, ${http.duration_s} s per run, ${http.rounds} rounds with the order rotated; every request carries the same valid cookie (ours, plain JS, Django: a ${http.cookie_bytes}-byte Django-signed one, 20-byte payload; Hono and React Router: their own, from a first visit). CPU µs / request = the server process\'s CPU time (user + system, its children included) over the run / requests served. wrk and the servers share the ${meta.cores || '?'} cores.`);
+  L.push(`Bare \`workerd serve\` (${http.workerd_version || '?'}), one process per Worker, loopback only. Targets: the **static floor** (\`bench/workerd/static-worker.js\`: ours\' page as a constant, nothing computed); the **limit** (\`limit-worker.js\`: the same request and response bytes and the same D1 batch as ours, zero compute: the best any Worker doing this job could do); **ours** (the \`wrangler deploy --dry-run\` bundle: index.js + the .wasm, with \`REQUEST_LOG\` off: the peers log nothing) and **ours with \`REQUEST_LOG\` on** (its default: one \`console.log\` per request, which bare workerd writes to stdout); two diagnostic builds of ours that price its core (\`ours-variant-worker.js\`, the same sources and module, in no budget): **the core's answer replayed** (the core answers once, every later request gets that answer again: what is left is the runtime, the D1 batch and the shim) and **the core called twice** (per request, with the same input; the second answer is sent); the same job in **plain JS** (\`js-worker.js\`: WebCrypto + a template literal), with **Hono**\'s signed cookies (\`hono-worker.js\`) and with **React Router**\'s \`createCookieSessionStorage\` (\`react-router-worker.js\`), each bundled with esbuild; **Django 3.2 + gunicorn** (2 sync workers, no keep-alive, the same \`src/templates/\`). D1 is a fake in every Worker (bare workerd has none: \`fake-d1.js\`, fixed counts). Every target is checked first (200, the visit counted from the cookie, a new cookie; ours, plain JS, the floor and Django serve byte-identical HTML) and any non-2xx under load fails the run. wrk ${http.wrk_threads} thread, ${http.connections} connections, ${http.duration_s} s per run, ${http.rounds} rounds with the order rotated; every request carries the same valid cookie (ours, plain JS, Django: a ${http.cookie_bytes}-byte Django-signed one, 20-byte payload; Hono and React Router: their own, from a first visit). CPU µs / request = the server process\'s CPU time (user + system, its children included) over the run / requests served. wrk and the servers share the ${meta.cores || '?'} cores.`);
   L.push('');
   const label = LABEL;
-  const order = ['static', 'limit', 'ours', 'ours_logged', 'ours_wasi', 'js', 'hono', 'react_router', 'django'].filter((n) => T[n]);
+  const order = ['static', 'limit', 'ours', 'ours_logged', 'ours_wasi', 'ours_replayed', 'ours_twice', 'js', 'hono', 'react_router', 'django'].filter((n) => T[n]);
   const floorRatio = (n) => (n === 'static' ? 1 : R[`${n}_over_floor`] ?? median(T[n].runs.map((r, i) => r.rps / T.static.runs[i].rps)));
   const floorCpu = (n) => (n === 'static' ? 1 : C[`${n}_over_floor`] ?? median(T[n].runs.map((r, i) => T.static.runs[i].cpu_us_per_request / r.cpu_us_per_request)));
   const oursOver = (n) => (n === 'ours' ? '—' : n === 'static' ? fx(R.ours_over_floor) : fx(R[`ours_over_${n}`] ?? median(T.ours.runs.map((r, i) => r.rps / T[n].runs[i].rps))));
@@ -351,7 +368,7 @@ L.push('');
       Object.entries(start).map(([k, s]) => [k, s.load_ms === undefined ? 'n/a' : f1(s.load_ms), f1(s.compile_ms), f1(s.instantiate_ms), f1(s.configure_ms), f1(s.first_request_ms), f1(s.cold_start_ms), f1(s.second_request_ms), s.runs])));
     L.push('');
   }
-  const firsts = Object.entries(T).filter(([, t]) => t.first_request);
+  const firsts = Object.entries(T).filter(([n, t]) => t.first_request && !['ours_replayed', 'ours_twice'].includes(n));
   if (firsts.length) {
     const samples = firsts[0][1].first_request.first_samples_ms?.length || 1;
     L.push(`In workerd: the first request to a fresh \`workerd serve\` process (the isolate\'s first; workerd evaluates the Worker\'s script when it starts, and ours then instantiates and configures the module: worker/index.js calls \`prepare(env)\` with cloudflare:workers\' env), against the next five, wall time through loopback HTTP from a client whose fetch is already warm; the first request is the median of ${samples} fresh process${samples === 1 ? '' : 'es'}: ${firsts.map(([n, t]) => `${LABEL[n] || n} ${f1(t.first_request.first_ms)} ms, then ${f1(t.first_request.next_median_ms)} ms (median)`).join('; ')}.`);

@@ -17,6 +17,10 @@
 //        [--also NAME=<wrangler outdir>]  another build of ours as target ours_NAME (A/B
 //                                         work; repeatable)
 //
+// ours_replayed and ours_twice are diagnostics (ours-variant-worker.js): ours
+// with the core's answer replayed instead of computed, and with the core
+// called twice per request; they price the core inside workerd, cold and hot.
+//
 // Bare workerd has no D1: every Worker gets the same wrapped binding DB
 // (fake-d1.js, fixed counts). Nothing here listens beyond 127.0.0.1.
 import { spawn, execFileSync } from 'node:child_process';
@@ -158,6 +162,15 @@ function bundle(name, defines = {}) {
     ...Object.entries(defines).map(([k, v]) => `--define:${k}=${JSON.stringify(v)}`)]);
 }
 
+// ours_replayed and ours_twice (ours-variant-worker.js): ours' cost split
+// into the core's and the rest; diagnostics, in no budget.
+const VARIANTS = { ours_replayed: 'replayed', ours_twice: 'twice' };
+function bundleVariant(name) {
+  execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [join(HERE, 'ours-variant-worker.js'), '--bundle', '--format=esm',
+    '--platform=neutral', '--external:node:*', '--external:cloudflare:*', '--external:*.wasm', '--minify',
+    `--outfile=${join(WORK, `${name}.js`)}`, '--log-level=warning', `--define:VARIANT=${JSON.stringify(VARIANTS[name])}`]);
+}
+
 function prepareConfigs(page) {
   for (const f of ['fake-d1.js', 'static-worker.js']) copyFileSync(join(HERE, f), join(WORK, f));
   writeFileSync(join(WORK, 'page.js'), `export const PAGE = ${JSON.stringify(page)};\n`);
@@ -173,6 +186,12 @@ function prepareConfigs(page) {
   if (WASI) {
     copyFileSync(WASI, join(WORK, 'wasi-core.wasm'));
     configs.ours_wasi = workerConfig('ours_wasi', 0, [ours[0], { name: wasm, kind: 'wasm', file: 'wasi-core.wasm' }], OURS_BINDINGS);
+  }
+  for (const name of Object.keys(VARIANTS)) {
+    if (!wanted(name)) continue;
+    bundleVariant(name);
+    configs[name] = workerConfig(name, 0, [{ name: `${name}.js`, kind: 'esModule', file: `${name}.js` },
+      { name: 'core.wasm', kind: 'wasm', file: wasm }], OURS_BINDINGS);
   }
   for (const { target, dir } of ALSO) {
     const files = readdirSync(dir);
@@ -373,7 +392,7 @@ try {
   const urls = {};
   let port = BASE_PORT;
   const configs = prepareConfigs('');
-  const order = ['ours', 'ours_logged', ...(WASI ? ['ours_wasi'] : []), ...ALSO.map((a) => a.target), 'js', 'hono', 'react_router', 'limit', 'static'].filter(wanted);
+  const order = ['ours', 'ours_logged', ...(WASI ? ['ours_wasi'] : []), ...ALSO.map((a) => a.target), ...Object.keys(VARIANTS), 'js', 'hono', 'react_router', 'limit', 'static'].filter(wanted);
   let oursPage = null;
   let oursSetCookie = null;
   for (const name of order) {
@@ -497,8 +516,16 @@ try {
     ours_over_hono: perRound('ours', 'hono'),
     ours_over_react_router: perRound('ours', 'react_router'),
     ours_over_django: perRound('ours', 'django'),
+    ours_over_limit: perRound('ours', 'limit'),
+    ours_replayed_over_limit: perRound('ours_replayed', 'limit'),
+    ours_replayed_over_django: perRound('ours_replayed', 'django'),
     ...(T.ours_wasi ? { ours_wasi_over_floor: perRound('ours_wasi', 'static'), ours_wasi_over_js: perRound('ours_wasi', 'js') } : {}),
   };
+  // The core's CPU per request inside workerd, from the variants: as it
+  // runs (cold) and called again at once (hot); medians of per-round
+  // differences.
+  const cpuDiff = (a, b) => (T[a] && T[b] ? median(T[a].runs.map((r, i) => r.cpu_us_per_request - T[b].runs[i].cpu_us_per_request)) : null);
+  result.core_cost_us = { cold: cpuDiff('ours', 'ours_replayed'), hot: cpuDiff('ours_twice', 'ours') };
   if (PROFILE && typeof WebSocket === 'function') {
     result.profiles = [];
     let inspector = port + 10;
