@@ -197,7 +197,7 @@ if (http?.ratios) {
           : `which leaves the core ${f1(coreFit)} µs${coreFit < core.hot ? ', less than it takes even hot' : ''}`;
         django = ` With the core's answer replayed ours serves ${fx(vsDjango)} Django's req/s; at 5× ours would have to fit in about ${f1(fit)} µs per request, ${left}.`;
       }
-      bounds.push(`The core priced inside workerd, from the two diagnostic builds (medians of per-round differences of CPU per request): it costs ${f1(core.cold)} µs as it runs, once per request after the runtime's own work; called again at once, with its code and data still in the CPU caches, ${f1(core.hot)} µs. Ours with the core's answer replayed serves ${fx(R.ours_replayed_over_limit)} the limit's req/s, ours ${fx(R.ours_over_limit)}: what separates ours from the limit is the core, ${core.cold > core.hot ? `and ${f1(core.cold - core.hot)} µs of it is the caches it finds cold` : 'and it costs no more cold than hot in this run'}.${django}`);
+      bounds.push(`The core priced inside workerd, from the two diagnostic builds (medians of per-round differences of CPU per request): it costs ${f1(core.cold)} µs as it runs, once per request after the runtime's own work; called again at once, with its code and data still in the CPU caches, ${f1(core.hot)} µs. Ours with the core's answer replayed serves ${fx(R.ours_replayed_over_limit)} the limit's req/s, ours ${fx(R.ours_over_limit)}: most of what separates ours from the limit is the core, ${core.cold > core.hot ? `and ${f1(core.cold - core.hot)} µs of it is the caches it finds cold` : 'and it costs no more cold than hot in this run'}.${django}`);
     }
     const pp = perfLeast;
     if (pp?.ours && pp?.limit) {
