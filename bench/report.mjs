@@ -184,9 +184,10 @@ if (http?.ratios) {
       bounds.push(`At 5× Django ours would have to serve ${f1(need)} req/s; the limit Worker (the same I/O, no compute) serves ${f1(T.limit.median_rps)}, ${fx(T.limit.median_rps / T.django.median_rps)} Django${T.limit.median_rps < need ? ': out of reach for any Worker with this I/O on this machine (gunicorn\'s two workers use both cores; one Worker isolate runs on one, beside wrk)' : ''}.`);
     }
     const core = http.core_cost_us;
-    if (core?.cold != null && core?.hot != null && R.ours_replayed_over_limit && (core.cold <= 0 || core.hot <= 0)) {
+    const priced = core?.cold != null && core?.hot != null && R.ours_replayed_over_limit;
+    if (priced && (core.cold <= 0 || core.hot <= 0)) {
       bounds.push(`The diagnostic builds that price the core (its answer replayed, the core called twice) differ from ours by less than this run's noise (${f1(core.cold)} and ${f1(core.hot)} µs of CPU per request): no price for the core from this run.`);
-    } else if (core?.cold != null && core?.hot != null && R.ours_replayed_over_limit) {
+    } else if (priced) {
       const vsDjango = R.ours_replayed_over_django;
       let django = '';
       if (vsDjango && T.django && R.ours_over_django < 5) {

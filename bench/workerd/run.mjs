@@ -155,21 +155,20 @@ const OURS_BINDINGS = [...BINDINGS, '(name = "REQUEST_LOG", text = "false")'];
 // The JavaScript Workers are bundled as a user's build would (esbuild, which
 // wrangler uses), each into one module.
 const JS_WORKERS = { js: 'js-worker.js', hono: 'hono-worker.js', react_router: 'react-router-worker.js', limit: 'limit-worker.js' };
-function bundle(name, defines = {}) {
-  execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [join(HERE, JS_WORKERS[name]), '--bundle', '--format=esm',
+// flags: what differs per entry (ours' variants are minified like wrangler's
+// bundle and leave the module and cloudflare:workers to workerd).
+function bundle(name, defines = {}, entry = JS_WORKERS[name], flags = ['--minify-syntax']) {
+  execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [join(HERE, entry), '--bundle', '--format=esm',
     '--platform=neutral', '--conditions=workerd,worker,browser', '--main-fields=module,main', '--external:node:*',
-    '--minify-syntax', `--outfile=${join(WORK, `${name}.js`)}`, '--log-level=warning',
+    ...flags, `--outfile=${join(WORK, `${name}.js`)}`, '--log-level=warning',
     ...Object.entries(defines).map(([k, v]) => `--define:${k}=${JSON.stringify(v)}`)]);
 }
 
 // ours_replayed and ours_twice (ours-variant-worker.js): ours' cost split
 // into the core's and the rest; diagnostics, in no budget.
 const VARIANTS = { ours_replayed: 'replayed', ours_twice: 'twice' };
-function bundleVariant(name) {
-  execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [join(HERE, 'ours-variant-worker.js'), '--bundle', '--format=esm',
-    '--platform=neutral', '--external:node:*', '--external:cloudflare:*', '--external:*.wasm', '--minify',
-    `--outfile=${join(WORK, `${name}.js`)}`, '--log-level=warning', `--define:VARIANT=${JSON.stringify(VARIANTS[name])}`]);
-}
+const bundleVariant = (name) => bundle(name, { VARIANT: VARIANTS[name] }, 'ours-variant-worker.js',
+  ['--minify', '--external:cloudflare:*', '--external:*.wasm']);
 
 function prepareConfigs(page) {
   for (const f of ['fake-d1.js', 'static-worker.js']) copyFileSync(join(HERE, f), join(WORK, f));
