@@ -49,7 +49,7 @@ Core.prototype.ensure = (function ensure(envJson) {
       this.manifest = readManifest(out.reader, this.symbols);
     } else {
       this.configError = decoder.decode(out.reader.rest());
-      this.manifest = { requestHeaders: [], prefetch: new Map(), engine: '', requestLog: true };
+      this.manifest = { requestHeaders: [], prefetch: new Map(), engine: '', requestLog: false };
       this.log.error(this.configError);
     }
   } catch (err) {

@@ -368,8 +368,8 @@ export const createWorker = (function createWorker(wasmModule, options = {}) {
   const fetchImpl = options.fetch || ((url, init) => globalThis.fetch(url, init));
   const core = new Core(wasmModule, { log });
 
-  // One structured line per request (Workers Logs indexes JSON lines), unless
-  // REQUEST_LOG is off. The request's url and method are read once: each read
+  // One structured line per request (Workers Logs indexes JSON lines) when
+  // REQUEST_LOG is on. The request's url and method are read once: each read
   // of them crosses into the runtime and makes a new string.
   const fetch = (async function fetch(request, env) {
     const started = Date.now();

@@ -149,8 +149,9 @@ const BINDINGS = [
   `(name = "DB", wrapped = (moduleName = "bench:fake-d1"))`,
 ];
 // Ours runs without its per-request log line, as the peers (which log
-// nothing); ours_logged is the same bundle with it (REQUEST_LOG's default).
+// nothing, and REQUEST_LOG's default); ours_logged is the same bundle with it.
 const OURS_BINDINGS = [...BINDINGS, '(name = "REQUEST_LOG", text = "false")'];
+const OURS_LOGGED_BINDINGS = [...BINDINGS, '(name = "REQUEST_LOG", text = "true")'];
 
 // The JavaScript Workers are bundled as a user's build would (esbuild, which
 // wrangler uses), each into one module.
@@ -181,7 +182,7 @@ function prepareConfigs(page) {
   const configs = {};
   const ours = [{ name: 'index.js', kind: 'esModule', file: 'index.js' }, { name: wasm, kind: 'wasm', file: wasm }];
   configs.ours = workerConfig('ours', 0, ours, OURS_BINDINGS);
-  configs.ours_logged = workerConfig('ours_logged', 0, ours, BINDINGS);
+  configs.ours_logged = workerConfig('ours_logged', 0, ours, OURS_LOGGED_BINDINGS);
   if (WASI) {
     copyFileSync(WASI, join(WORK, 'wasi-core.wasm'));
     configs.ours_wasi = workerConfig('ours_wasi', 0, [ours[0], { name: wasm, kind: 'wasm', file: 'wasi-core.wasm' }], OURS_BINDINGS);

@@ -36,9 +36,10 @@ struct Settings {
   // trailing slash). Unset: the Worker answers everything itself.
   std::optional<std::string> origin;
   int64_t origin_timeout = 30;  // ORIGIN_TIMEOUT: seconds to the origin's response headers
-  // REQUEST_LOG: the shim's one JSON line per request (Workers Logs already
-  // records every invocation; a line costs a console.log per request).
-  bool request_log = true;
+  // REQUEST_LOG: the shim's one JSON line per request. Off by default, as
+  // Django logs no successful request: Workers Logs (and `wrangler dev`)
+  // record every invocation anyway, and a line costs a console.log per request.
+  bool request_log = false;
 };
 
 struct Error {

@@ -206,7 +206,7 @@ struct Manifest {
   std::vector<std::string> request_headers;
   std::vector<Prefetch> prefetch;
   std::string engine;  // the session engine's short name, for the shim's log line
-  bool request_log = true;  // REQUEST_LOG: whether the shim writes that line
+  bool request_log = false;  // REQUEST_LOG: whether the shim writes that line
 };
 
 // A request the core hands to the origin (the ORIGIN setting): the shim sends

@@ -70,6 +70,13 @@ TEST_CASE("defaults equal Django's global_settings") {
   CHECK(s.expire_at_browser_close == false);
   CHECK(s.secret_key_fallbacks.empty());
   CHECK(s.secret_key == "django-insecure-example-key");
+  // Ours: like Django, no log line for a request that went well.
+  CHECK(s.request_log == false);
+  CHECK(parsed_ok([] {
+          Json env = minimal();
+          env["REQUEST_LOG"] = "true";
+          return env;
+        }()).request_log);
 }
 
 TEST_CASE("engine names are Django's dotted paths, and ours for the Durable Object engine") {

@@ -214,8 +214,8 @@ for (const [toolchain, path] of Object.entries(MODULES)) {
       assert.equal((await send(worker, envWith({ ORIGIN: `${origin.base}/` }), '/catalog/books/')).headers.get('x-served-by'), 'origin');
     });
 
-    test('one JSON log line per request: method, path, status, engine, served_by, ms', async () => {
-      const env = envWith({ ORIGIN: origin.base });
+    test('REQUEST_LOG = true: one JSON log line per request: method, path, status, engine, served_by, ms', async () => {
+      const env = envWith({ ORIGIN: origin.base, REQUEST_LOG: 'true' });
       log.lines.length = 0;
       await send(worker, env, '/catalog/');
       await send(worker, env, '/catalog/books/?page=2');
@@ -228,9 +228,9 @@ for (const [toolchain, path] of Object.entries(MODULES)) {
       assert.ok(lines.every((l) => Number.isInteger(l.ms) && l.ms >= 0));
     });
 
-    test('REQUEST_LOG = false: no per-request line, the other log lines stay', async () => {
-      for (const [value, expected] of [['false', 0], ['0', 0], ['true', 1], [false, 0]]) {
-        const env = envWith({ ORIGIN: origin.base, REQUEST_LOG: value });
+    test('REQUEST_LOG unset or false: no per-request line, the other log lines stay', async () => {
+      for (const [value, expected] of [[undefined, 0], ['false', 0], ['0', 0], ['true', 1], [true, 1], [false, 0]]) {
+        const env = envWith(value === undefined ? { ORIGIN: origin.base } : { ORIGIN: origin.base, REQUEST_LOG: value });
         log.lines.length = 0;
         const res = await send(worker, env, '/catalog/');
         assert.equal(res.status, 200);
