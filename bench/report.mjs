@@ -181,7 +181,8 @@ if (http?.ratios) {
     }
     if (missed.some(([what]) => what.includes('Django')) && T.limit && T.django) {
       const need = 5 * T.django.median_rps;
-      bounds.push(`At 5× Django ours would have to serve ${f1(need)} req/s; the limit Worker (the same I/O, no compute) serves ${f1(T.limit.median_rps)}, ${fx(T.limit.median_rps / T.django.median_rps)} Django${T.limit.median_rps < need ? ': out of reach for any Worker with this I/O on this machine (gunicorn\'s two workers use both cores; one Worker isolate runs on one, beside wrk)' : ''}.`);
+      const floorShare = R.django_over_floor ? ` (Django serves ${fx(R.django_over_floor)} the floor's req/s in this run, so that is ${fx(5 * R.django_over_floor)} the floor, and 0.7× the floor, the goal, is ${fx(0.7 / R.django_over_floor)} Django)` : '';
+      bounds.push(`At 5× Django ours would have to serve ${f1(need)} req/s${floorShare}; the limit Worker (the same I/O, no compute) serves ${f1(T.limit.median_rps)}, ${fx(T.limit.median_rps / T.django.median_rps)} Django${T.limit.median_rps < need ? ': out of reach for any Worker with this I/O on this machine (gunicorn\'s two workers use both cores; one Worker isolate runs on one, beside wrk)' : ''}.`);
     }
     const core = http.core_cost_us;
     const priced = core?.cold != null && core?.hot != null && R.ours_replayed_over_limit;
