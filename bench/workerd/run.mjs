@@ -76,6 +76,11 @@ const median = (xs) => {
 };
 
 mkdirSync(WORK, { recursive: true });
+// What earlier runs left (configs, bundles, modules named by their hash,
+// logs, perf data) goes first: the directory holds this run's files only.
+for (const f of readdirSync(WORK)) {
+  if (/\.(capnp|wasm|js|log|perf\.data(\.old)?|cpuprofile)$/.test(f)) rmSync(join(WORK, f), { force: true });
+}
 const children = [];
 const byName = {};
 function start(name, cmd, argv, options = {}) {
