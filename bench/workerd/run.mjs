@@ -153,8 +153,8 @@ const BINDINGS = [
   `(name = "SESSION_ENGINE", text = "django.contrib.sessions.backends.signed_cookies")`,
   `(name = "DB", wrapped = (moduleName = "bench:fake-d1"))`,
 ];
-// Ours runs without its per-request log line, as the peers (which log
-// nothing, and REQUEST_LOG's default); ours_logged is the same bundle with it.
+// Ours runs as configured by default, without the per-request log line (the
+// peers log nothing either); ours_logged is the same bundle with REQUEST_LOG on.
 const OURS_BINDINGS = [...BINDINGS, '(name = "REQUEST_LOG", text = "false")'];
 const OURS_LOGGED_BINDINGS = [...BINDINGS, '(name = "REQUEST_LOG", text = "true")'];
 
