@@ -155,7 +155,6 @@ const BINDINGS = [
 ];
 // Ours runs as configured by default, without the per-request log line (the
 // peers log nothing either); ours_logged is the same bundle with REQUEST_LOG on.
-const OURS_BINDINGS = [...BINDINGS, '(name = "REQUEST_LOG", text = "false")'];
 const OURS_LOGGED_BINDINGS = [...BINDINGS, '(name = "REQUEST_LOG", text = "true")'];
 
 // The JavaScript Workers are bundled as a user's build would (esbuild, which
@@ -186,17 +185,17 @@ function prepareConfigs(page) {
   copyFileSync(join(DIST, wasm), join(WORK, wasm));
   const configs = {};
   const ours = [{ name: 'index.js', kind: 'esModule', file: 'index.js' }, { name: wasm, kind: 'wasm', file: wasm }];
-  configs.ours = workerConfig('ours', 0, ours, OURS_BINDINGS);
+  configs.ours = workerConfig('ours', 0, ours, BINDINGS);
   configs.ours_logged = workerConfig('ours_logged', 0, ours, OURS_LOGGED_BINDINGS);
   if (WASI) {
     copyFileSync(WASI, join(WORK, 'wasi-core.wasm'));
-    configs.ours_wasi = workerConfig('ours_wasi', 0, [ours[0], { name: wasm, kind: 'wasm', file: 'wasi-core.wasm' }], OURS_BINDINGS);
+    configs.ours_wasi = workerConfig('ours_wasi', 0, [ours[0], { name: wasm, kind: 'wasm', file: 'wasi-core.wasm' }], BINDINGS);
   }
   for (const name of Object.keys(VARIANTS)) {
     if (!wanted(name)) continue;
     bundleVariant(name);
     configs[name] = workerConfig(name, 0, [{ name: `${name}.js`, kind: 'esModule', file: `${name}.js` },
-      { name: 'core.wasm', kind: 'wasm', file: wasm }], OURS_BINDINGS);
+      { name: 'core.wasm', kind: 'wasm', file: wasm }], BINDINGS);
   }
   for (const { target, dir } of ALSO) {
     const files = readdirSync(dir);
@@ -206,7 +205,7 @@ function prepareConfigs(page) {
     configs[target] = workerConfig(target, 0, [
       { name: 'index.js', kind: 'esModule', file: `${target}-index.js` },
       { name: otherWasm, kind: 'wasm', file: `${target}-${otherWasm}` },
-    ], OURS_BINDINGS);
+    ], BINDINGS);
   }
   for (const name of Object.keys(JS_WORKERS)) {
     configs[name] = workerConfig(name, 0, [{ name: `${name}.js`, kind: 'esModule', file: `${name}.js` }], BINDINGS);
