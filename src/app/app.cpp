@@ -101,7 +101,7 @@ App::View index_view(const pages::Pages& pages, session::Session& s, const http:
 
 }  // namespace
 
-http::Response error_response(int status) { return html(status, pages::error(status)); }
+[[gnu::noinline]] http::Response error_response(int status) { return html(status, pages::error(status)); }
 
 std::optional<uint32_t> retry_after_conflict(uint32_t attempt) {
   if (attempt >= kMaxAttempts) return std::nullopt;
@@ -245,7 +245,10 @@ std::optional<http::OriginPass> App::to_origin(const http::Request& req) const {
 #endif
   // The one page the edge serves: the home page, to anonymous visitors.
   if (path == "/catalog/" && (req.method == "GET" || req.method == "HEAD") && !logged_in(req)) return std::nullopt;
+  return origin_pass(req);
+}
 
+http::OriginPass App::origin_pass(const http::Request& req) const {
   http::OriginPass pass;
   pass.url = *settings_.origin + req.target;
   pass.timeout_ms = static_cast<uint32_t>(settings_.origin_timeout * 1000);

@@ -79,6 +79,10 @@ class App {
   // under _auth_user_id): the edge cannot load Django's User, so the origin
   // answers. Signed-cookie sessions only (ORIGIN requires them).
   bool logged_in(const http::Request& request) const;
+  // to_origin's answer for a request the origin serves. Kept out of line:
+  // V8 compiles a whole function on its first call, and the home page's
+  // requests never build one.
+  [[gnu::noinline]] http::OriginPass origin_pass(const http::Request& request) const;
   // 414 or 431 for a request over the limits: answered without any I/O.
   std::optional<int> over_limits(const http::Request& request) const;
 

@@ -294,7 +294,7 @@ void encode_manifest(std::string& out, const http::Manifest& m, Symbols& symbols
   finish(out, abi::CONFIG_OK);
 }
 
-void encode_loads(std::string& out, const std::vector<http::Op>& loads, Symbols& symbols) {
+[[gnu::noinline]] void encode_loads(std::string& out, const std::vector<http::Op>& loads, Symbols& symbols) {
   start(out);
   put_ops(out, loads, symbols);
   finish(out, abi::RESULT_LOADS);
@@ -325,7 +325,7 @@ void encode_retry(std::string& out, uint32_t max_delay_ms) {
   finish(out, abi::RESULT_RETRY);
 }
 
-void encode_origin(std::string& out, const http::OriginPass& p) {
+[[gnu::noinline]] void encode_origin(std::string& out, const http::OriginPass& p) {
   start(out);
   put_str(out, p.url);
   put_u32(out, p.timeout_ms);

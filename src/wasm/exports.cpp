@@ -46,7 +46,7 @@ const char* respond(const http::Response& r) {
   return g_output.data();
 }
 
-const char* not_configured(int status) {
+[[gnu::noinline]] const char* not_configured(int status) {
   http::Response r = app::error_response(status);
   r.logs.push_back({http::LogLevel::error, g_config_error.empty() ? "not configured" : g_config_error});
   return respond(r);
