@@ -101,6 +101,8 @@ App::View index_view(const pages::Pages& pages, session::Session& s, const http:
 
 }  // namespace
 
+// Out of line, like the other paths a home-page request never takes: V8
+// compiles a whole function on its first call (README.md, "Building by hand").
 [[gnu::noinline]] http::Response error_response(int status) { return html(status, pages::error(status)); }
 
 std::optional<uint32_t> retry_after_conflict(uint32_t attempt) {

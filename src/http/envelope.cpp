@@ -294,6 +294,8 @@ void encode_manifest(std::string& out, const http::Manifest& m, Symbols& symbols
   finish(out, abi::CONFIG_OK);
 }
 
+// Out of line: a signed-cookie request never asks for loads, and V8 compiles
+// a whole function on its first call (README.md, "Building by hand").
 [[gnu::noinline]] void encode_loads(std::string& out, const std::vector<http::Op>& loads, Symbols& symbols) {
   start(out);
   put_ops(out, loads, symbols);
@@ -325,6 +327,8 @@ void encode_retry(std::string& out, uint32_t max_delay_ms) {
   finish(out, abi::RESULT_RETRY);
 }
 
+// Out of line, like the other paths a home-page request never takes: V8
+// compiles a whole function on its first call (README.md, "Building by hand").
 [[gnu::noinline]] void encode_origin(std::string& out, const http::OriginPass& p) {
   start(out);
   put_str(out, p.url);

@@ -46,6 +46,8 @@ const char* respond(const http::Response& r) {
   return g_output.data();
 }
 
+// Out of line, like the other paths a home-page request never takes: V8
+// compiles a whole function on its first call (README.md, "Building by hand").
 [[gnu::noinline]] const char* not_configured(int status) {
   http::Response r = app::error_response(status);
   r.logs.push_back({http::LogLevel::error, g_config_error.empty() ? "not configured" : g_config_error});
