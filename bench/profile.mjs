@@ -74,7 +74,8 @@ const WASM_GROUPS = [
   ['template rendering (tmpl::)', /^tmpl::/],
   ['envelope: request decode, response encode', /^envelope::|^ll_request$|^\(anonymous namespace\)::respond/],
   ['JSON (nlohmann, pyjson)', /nlohmann|^pyjson::/],
-  ['malloc / free', /^(dlmalloc|dlfree|malloc|free|operator new|operator delete)\b/],
+  // src/wasm/malloc.c's functions, and dlmalloc's in a module built before it.
+  ['malloc / free', /^(dlmalloc|dlfree|malloc|free|calloc|realloc|block_alloc|block_of|carve|operator new|operator delete)\b/],
   ['std::string, containers and libc string functions (calls at -Oz)', /^std::|^(void |bool )?std::|^(memcpy|memmove|memset|memcmp|memchr|strlen)$/],
   ['session, signing, cookies, app', /^(signing|session|cookie|middleware|app|enc|http|catalog|pages|timeutil|config|platform)::/],
 ];
