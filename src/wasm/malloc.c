@@ -71,9 +71,10 @@ static Header* carve(uint32_t cls) {
     heap_next = (ll_heap_start() + 15) & ~(uintptr_t)15;
     heap_end = ll_heap_end();
   }
-  if (heap_end - heap_next < need) {
-    size_t short_by = need - (heap_end - heap_next);
-    size_t pages = (short_by + kPage - 1) / kPage;
+  // __heap_base rounded up may already be past the end of the memory.
+  const size_t have = heap_next <= heap_end ? heap_end - heap_next : 0;
+  if (have < need) {
+    size_t pages = (need - have + kPage - 1) / kPage;
     uintptr_t old_end = ll_heap_grow(pages);
     if (old_end == 0) return NULL;
     // Memory only grows at its end, so the new pages follow the old ones.
@@ -168,12 +169,11 @@ void* aligned_alloc(size_t alignment, size_t n) {
     return NULL;
   }
   if (alignment <= kHeader) return malloc(n);
-  // Room for the payload at an aligned address past a header of its own.
-  if (n > kMaxSize - alignment - kHeader) {
-    errno = ENOMEM;
-    return NULL;
-  }
-  Header* h = block_alloc(n + alignment + kHeader);
+  // Room for the payload at an aligned address past a header of its own
+  // (the sizes checked first, so that their sum cannot wrap around).
+  Header* h = alignment + kHeader <= kMaxSize && n <= kMaxSize - alignment - kHeader
+                  ? block_alloc(n + alignment + kHeader)
+                  : NULL;
   if (!h) {
     errno = ENOMEM;
     return NULL;

@@ -147,6 +147,16 @@ TEST_CASE("aligned_alloc and posix_memalign: the alignment asked for, freed like
   errno = 0;
   CHECK(ll_test_aligned_alloc(48, 10) == nullptr);
   CHECK(errno == EINVAL);
+  // Sizes whose sum with the alignment would wrap around are refused, not
+  // served from a small block.
+  for (size_t a : {size_t{1} << 26, size_t{1} << 40, size_t{1} << 63}) {
+    errno = 0;
+    CHECK(ll_test_aligned_alloc(a, size_t{1} << 26) == nullptr);
+    CHECK(errno == ENOMEM);
+    errno = 0;
+    CHECK(ll_test_aligned_alloc(a, SIZE_MAX - a + 1) == nullptr);
+    CHECK(errno == ENOMEM);
+  }
 }
 
 TEST_CASE("out of memory: NULL and ENOMEM, and what was freed is still there to use") {
